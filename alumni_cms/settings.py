@@ -1,0 +1,215 @@
+"""Settings for alumni-cms.
+
+Everything that differs between a laptop and production comes from the environment; every
+value has an embedded default that needs no server (SQLite, a filesystem broker, a file cache,
+the bundled WeChat emulator). See README.md for the full list.
+"""
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+
+# Paths
+DATA_DIR = Path(env("DATA_DIR", default=str(BASE_DIR / "data")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+MEDIA_URL = env("MEDIA_URL", default="/media/")
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(DATA_DIR / "static")))
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def _secret_key() -> str:
+    """The environment's SECRET_KEY, else one generated once into DATA_DIR (as pretix does)."""
+    if env("SECRET_KEY", default=""):
+        return env("SECRET_KEY")
+    path = DATA_DIR / ".secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(64))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# Security
+SECRET_KEY = _secret_key()
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+)
+X_FRAME_OPTIONS = "SAMEORIGIN"  # the admin previews an item inside a frame of its own origin
+# django-ckeditor bundles CKEditor 4, whose free line is no longer maintained upstream; the
+# editor only runs for logged-in staff and its output is sanitized with nh3 before storage.
+SILENCED_SYSTEM_CHECKS = ["ckeditor.W001"]
+
+# Applications
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "ckeditor",
+    "ckeditor_uploader",
+    "alumni_cms",
+    "editorial",
+    "alumni",
+    "articles",
+    "activities",
+    "donations",
+    "wechat",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "alumni_cms.urls"
+WSGI_APPLICATION = "alumni_cms.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "alumni_cms.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database and cache
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A web process, a worker and the scheduler share one file: wait for locks, don't fail.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A file cache by default, so the web process, the worker and the scheduler share one cache
+# (the WeChat access token lives there) without a server; Redis when CACHE_URL says so.
+CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}")}
+
+# Authentication
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "liaison:login"
+
+# Language and time
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# Email (console by default; EMAIL_URL=smtp+tls://user:pass@host:587 in production)
+vars().update(env.email("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="alumni-office@localhost")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SITE_NAME = env("SITE_NAME", default="")
+
+# Uploads
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+CKEDITOR_UPLOAD_PATH = "uploads/"
+CKEDITOR_IMAGE_BACKEND = "pillow"
+CKEDITOR_ALLOW_NONIMAGE_FILES = False
+CKEDITOR_CONFIGS = {
+    "default": {
+        "toolbar": "Custom",
+        "toolbar_Custom": [
+            ["Format", "Bold", "Italic", "Underline", "Blockquote"],
+            ["NumberedList", "BulletedList", "JustifyLeft", "JustifyCenter"],
+            ["Link", "Unlink", "Image", "Table", "HorizontalRule"],
+            ["RemoveFormat", "Source"],
+        ],
+        "width": "100%",
+        "height": 360,
+    }
+}
+
+# Celery (a filesystem broker by default: no server process; Redis or RabbitMQ when set)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = DATA_DIR / "broker"
+    for _sub in ("queue", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "editorial-publish-due": {
+        "task": "editorial.tasks.items_publish_due_task",
+        "schedule": timedelta(minutes=1),
+    },
+}
+
+# Editorial workflow
+EDITORIAL_ALLOW_SELF_APPROVAL = env.bool("EDITORIAL_ALLOW_SELF_APPROVAL", default=False)
+LIAISON_MAX_PHOTOS = 9
+LIAISON_PHOTO_MAX_BYTES = 10 * 1024 * 1024
+LIAISON_PHOTO_MAX_PIXELS = 40_000_000
+LIAISON_PHOTO_MAX_EDGE = 2048
+
+# WeChat (the bundled emulator by default; WECHAT_EMULATOR=false and real credentials in production)
+WECHAT_EMULATOR = env.bool("WECHAT_EMULATOR", default=True)
+WECHAT_EMULATOR_HOST = env("WECHAT_EMULATOR_HOST", default="127.0.0.1")
+WECHAT_EMULATOR_PORT = env.int("WECHAT_EMULATOR_PORT", default=8765)
+WECHAT_API_BASE_URL = env(
+    "WECHAT_API_BASE_URL",
+    default=(
+        f"http://{WECHAT_EMULATOR_HOST}:{WECHAT_EMULATOR_PORT}"
+        if WECHAT_EMULATOR
+        else "https://api.weixin.qq.com"
+    ),
+)
+WECHAT_APP_ID = env("WECHAT_APP_ID", default="wx-emulator-app" if WECHAT_EMULATOR else "")
+WECHAT_APP_SECRET = env("WECHAT_APP_SECRET", default="emulator-secret" if WECHAT_EMULATOR else "")
+WECHAT_TOKEN = env("WECHAT_TOKEN", default="emulator-token" if WECHAT_EMULATOR else "")
+WECHAT_ENCODING_AES_KEY = env("WECHAT_ENCODING_AES_KEY", default="")
+WECHAT_ACCOUNT_TYPE = env("WECHAT_ACCOUNT_TYPE", default="subscription")  # or "service"
+WECHAT_TIMEOUT = env.float("WECHAT_TIMEOUT", default=10.0)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}

@@ -1,0 +1,83 @@
+"""Campus donation projects (校园捐赠) and the gifts made to them."""
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from editorial.models import EditorialItem
+
+
+class DonationProject(EditorialItem):
+    goal = models.DecimalField(
+        _("goal (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+
+    revision_fields = EditorialItem.revision_fields + ("goal", "deadline")
+    public_url_name = "donations:detail"
+
+    class Meta:
+        verbose_name = _("donation project")
+        verbose_name_plural = _("donation projects")
+        ordering = ["-published_at", "-pk"]
+
+
+class Channel(models.TextChoices):
+    BANK = "bank", _("Bank transfer")
+    WECHAT_PAY = "wechat", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
+    CASH = "cash", _("Cash")
+    OTHER = "other", _("Other")
+
+
+class Gift(models.Model):
+    project = models.ForeignKey(
+        DonationProject, on_delete=models.PROTECT, related_name="gifts", verbose_name=_("project")
+    )
+    donor_alumnus = models.ForeignKey(
+        "alumni.Alumnus",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gifts",
+        verbose_name=_("donor alumnus"),
+    )
+    donor_name = models.CharField(
+        _("donor name"),
+        max_length=100,
+        help_text=_("The alumnus's or organisation's name as it should be acknowledged."),
+    )
+    amount = models.DecimalField(
+        _("amount (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    donated_on = models.DateField(_("date"), default=timezone.localdate)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    anonymous = models.BooleanField(
+        _("anonymous"), default=False, help_text=_("Keep the donor's name off public pages.")
+    )
+    message = models.CharField(_("public message"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("gift")
+        verbose_name_plural = _("gifts")
+        ordering = ["-donated_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="gift_amount_positive")
+        ]
+
+    def __str__(self):
+        return f"{self.donor_name} ¥{self.amount}"
+
+    @property
+    def public_donor_name(self) -> str:
+        return _("Anonymous donor") if self.anonymous else self.donor_name

@@ -1,0 +1,39 @@
+"""Sanitizing rich text. CKEditor's HTML is untrusted: it is cleaned with nh3 before storage."""
+
+import html as _html
+
+import nh3
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "strong", "b", "em", "i", "u", "s", "blockquote",
+    "ul", "ol", "li", "a", "img", "figure", "figcaption", "table", "thead", "tbody", "tr",
+    "th", "td", "span", "section",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "*": {"style"},
+}
+ALLOWED_STYLE_PROPERTIES = {"text-align", "font-weight", "font-style", "text-decoration", "color"}
+
+
+def sanitize_html(html: str) -> str:
+    """Return `html` with everything outside the allowlist removed (scripts, handlers, iframes)."""
+    if not html:
+        return ""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        filter_style_properties=ALLOWED_STYLE_PROPERTIES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def html_to_text(html: str) -> str:
+    """The visible text of `html`, whitespace collapsed (for digests and search)."""
+    text = nh3.clean(html or "", tags=set())
+    return " ".join(_html.unescape(text).split())

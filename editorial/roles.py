@@ -1,0 +1,81 @@
+"""The office's roles as Django groups, and the permissions each carries.
+
+Group names are the zh-hans words the office uses; code refers to them through these constants.
+`roles_sync` is idempotent: the data migration calls it and so may an admin after adding models.
+"""
+
+from django.utils.translation import gettext_noop
+
+EDITOR = "编辑"
+REVIEWER = "审核员"
+LIAISON = "联络员"
+OFFICE_ADMIN = "管理员"
+
+# Translatable labels for the group names above (the names themselves stay zh-hans in the DB).
+ROLE_LABELS = {
+    EDITOR: gettext_noop("Editor"),
+    REVIEWER: gettext_noop("Reviewer"),
+    LIAISON: gettext_noop("Liaison"),
+    OFFICE_ADMIN: gettext_noop("Office admin"),
+}
+
+CONTENT_MODELS = [
+    ("articles", "article"),
+    ("activities", "activity"),
+    ("alumni", "alumniprofile"),
+    ("donations", "donationproject"),
+]
+SUPPORT_MODELS = [
+    ("articles", "articlephoto"),
+    ("articles", "category"),
+    ("articles", "department"),
+    ("activities", "registration"),
+    ("donations", "gift"),
+    ("alumni", "alumnus"),
+    ("alumni", "branch"),
+]
+TRAIL_MODELS = [
+    ("editorial", "reviewcomment"),
+    ("editorial", "revision"),
+    ("editorial", "auditentry"),
+]
+
+
+def _codes(models, actions):
+    return {(app, f"{action}_{model}") for app, model in models for action in actions}
+
+
+EDITOR_PERMS = (
+    _codes(CONTENT_MODELS, ["view", "add", "change"])
+    | _codes(SUPPORT_MODELS, ["view", "add", "change"])
+    | _codes(TRAIL_MODELS, ["view"])
+)
+REVIEWER_PERMS = (
+    EDITOR_PERMS
+    | _codes(CONTENT_MODELS, ["delete"])
+    | _codes(SUPPORT_MODELS, ["delete"])
+    | {("editorial", "add_reviewcomment"), ("editorial", "review_item")}
+)
+LIAISON_PERMS = {("editorial", "use_liaison_portal")}
+
+ROLE_PERMISSIONS = {
+    EDITOR: EDITOR_PERMS,
+    REVIEWER: REVIEWER_PERMS,
+    LIAISON: LIAISON_PERMS,
+    OFFICE_ADMIN: None,  # every permission, user management included
+}
+
+
+def roles_sync(*, group_model, permission_model) -> None:
+    """Create the four groups and give each exactly its permissions."""
+    for name, codes in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        if codes is None:
+            perms = permission_model.objects.all()
+        else:
+            perms = [
+                p
+                for p in permission_model.objects.select_related("content_type")
+                if (p.content_type.app_label, p.codename) in codes
+            ]
+        group.permissions.set(perms)

@@ -1,0 +1,171 @@
+"""Factories for every model the tests need. Content is created in the DRAFT state unless asked."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from activities.models import Activity, Registration, RegistrationStatus
+from alumni.models import AlumniProfile, Alumnus, Branch
+from articles.models import Article, ArticlePhoto, Category, Department
+from donations.models import Channel, DonationProject, Gift
+from editorial.models import State
+from editorial.roles import EDITOR, LIAISON, OFFICE_ADMIN, REVIEWER
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.edu.cn")
+    password = factory.django.Password("pw-for-tests-123")
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        _grant(self, create, extracted)
+
+
+def _grant(user, create, role_names):
+    """Put `user` in the named role groups; any role but liaison also gets admin access."""
+    if not (create and role_names):
+        return
+    user.groups.add(*Group.objects.filter(name__in=role_names))
+    if set(role_names) - {LIAISON}:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+
+
+def _role_factory(role):
+    class RoleUserFactory(UserFactory):
+        @factory.post_generation
+        def roles(self, create, extracted, **kwargs):
+            _grant(self, create, extracted or [role])
+
+    RoleUserFactory.__name__ = f"{role}UserFactory"
+    return RoleUserFactory
+
+
+EditorFactory = _role_factory(EDITOR)
+ReviewerFactory = _role_factory(REVIEWER)
+OfficeAdminFactory = _role_factory(OFFICE_ADMIN)
+LiaisonFactory = _role_factory(LIAISON)
+
+
+class BranchFactory(DjangoModelFactory):
+    class Meta:
+        model = Branch
+
+    name = factory.Sequence(lambda n: f"校友会分会{n}")
+    city = "上海"
+
+
+class AlumnusFactory(DjangoModelFactory):
+    class Meta:
+        model = Alumnus
+
+    name = factory.Sequence(lambda n: f"校友{n}")
+    class_year = 2005
+    college = "计算机学院"
+    major = "软件工程"
+    city = "杭州"
+    phone = factory.Sequence(lambda n: f"1380000{n:04d}")
+
+
+class CategoryFactory(DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"分类{n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+class DepartmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"部门{n}")
+
+
+class EditorialFactory(DjangoModelFactory):
+    title = factory.Sequence(lambda n: f"标题{n}")
+    body = "<p>正文内容。</p>"
+    state = State.DRAFT
+    created_by = factory.SubFactory(EditorFactory)
+    published_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.state == State.PUBLISHED else None
+    )
+
+
+class ArticleFactory(EditorialFactory):
+    class Meta:
+        model = Article
+
+    author = "校友办"
+    category = factory.SubFactory(CategoryFactory)
+    department = factory.SubFactory(DepartmentFactory)
+
+
+class ArticlePhotoFactory(DjangoModelFactory):
+    class Meta:
+        model = ArticlePhoto
+
+    article = factory.SubFactory(ArticleFactory)
+    image = factory.django.ImageField(width=64, height=48, format="JPEG")
+
+
+class ActivityFactory(EditorialFactory):
+    class Meta:
+        model = Activity
+
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=3))
+    place = "校本部大礼堂"
+    how_to_join = "在线报名"
+    capacity = 50
+    signup_deadline = factory.LazyAttribute(lambda o: o.starts_at - timedelta(days=1))
+
+
+class RegistrationFactory(DjangoModelFactory):
+    class Meta:
+        model = Registration
+
+    activity = factory.SubFactory(ActivityFactory)
+    name = factory.Sequence(lambda n: f"报名人{n}")
+    class_year = 2010
+    phone = factory.Sequence(lambda n: f"1390000{n:04d}")
+    status = RegistrationStatus.REGISTERED
+
+
+class AlumniProfileFactory(EditorialFactory):
+    class Meta:
+        model = AlumniProfile
+
+    alumnus = factory.SubFactory(AlumnusFactory)
+    subject_name = factory.LazyAttribute(lambda o: o.alumnus.name if o.alumnus else "校友")
+    headline = "杰出校友"
+
+
+class DonationProjectFactory(EditorialFactory):
+    class Meta:
+        model = DonationProject
+
+    goal = Decimal("100000.00")
+
+
+class GiftFactory(DjangoModelFactory):
+    class Meta:
+        model = Gift
+
+    project = factory.SubFactory(DonationProjectFactory)
+    donor_name = factory.Sequence(lambda n: f"捐赠人{n}")
+    amount = Decimal("1000.00")
+    channel = Channel.BANK

@@ -11,7 +11,7 @@ urlpatterns = [
     path("activities/", include("activities.urls")),
     path("donations/", include("donations.urls")),
     path("alumni/", include("alumni.urls")),
-    path("liaison/", include("editorial.liaison_urls")),
+    path("liaison/", include("articles.liaison_urls")),
     path("wechat/", include("wechat.urls")),
     path("admin/", admin.site.urls),
     path("ckeditor/", include("ckeditor_uploader.urls")),

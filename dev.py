@@ -105,7 +105,8 @@ def run() -> int:
     officeadmin   管理员 / office admin (superuser)
     editor        编辑 / editor
     reviewer      审核员 / reviewer
-    liaison       联络员 / liaison of the Shanghai branch
+    liaison       联络员 / liaison of 上海校友会
+    liaison2      联络员 / liaison of 北京校友会
 
   Running: {", ".join(running)}.  Ctrl-C stops everything.
 """,

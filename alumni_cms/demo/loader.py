@@ -1,0 +1,478 @@
+"""Put the demo users and content of `data` into the database, once.
+
+Idempotent by design: `python3 dev.py run` calls it on every start. A demo item is found again
+by the key recorded in its import audit entry (or, failing that, by its title), so a rerun
+creates nothing twice and never writes over what the office has since edited. Rows that hang off
+an item (sign-ups, gifts, photos, a review comment) are only made together with their item.
+Users are found by username; an existing user's password, groups and flags are left alone.
+
+Like a fixture, the loader sets `state` and `published_at` itself and sends no editorial
+signals: loading the demo publishes nothing to WeChat.
+"""
+
+import random
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.html import escape
+
+from activities.models import Activity, Registration, RegistrationStatus
+from alumni.models import AlumniProfile, Alumnus, Branch
+from articles.models import Article, ArticlePhoto, Category, Department
+from donations.models import DonationProject, Gift
+from editorial.models import AuditEntry, ReviewComment, State
+from editorial.roles import ROLE_PERMISSIONS, roles_sync
+
+from . import data
+from .images import COVER_SIZE, PHOTO_SIZE, demo_image
+
+IMPORT_ACTION = "editorial.item.imported"
+_KEY_PATTERN = re.compile(r"demo:([\w-]+)")
+
+# Given names for the demo sign-ups that are not linked to an alumni record.
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程"
+)
+_GIVEN = "子文思雨嘉欣浩然宇轩梓涵一诺若曦俊杰明远晓婷佳怡志强海燕春华秋实静怡书航"
+
+
+@dataclass
+class Tally:
+    """How many rows of one model the loader created, and how many it found already there."""
+
+    created: int = 0
+    found: int = 0
+
+
+def body_html(blocks: list[str]) -> str:
+    """HTML for a body written as blocks: paragraphs, "## " subheadings and "- " list items."""
+    parts: list[str] = []
+    items: list[str] = []
+    for block in blocks:
+        if block.startswith("- "):
+            items.append(f"<li>{escape(block[2:])}</li>")
+            continue
+        if items:
+            parts.append("<ul>" + "".join(items) + "</ul>")
+            items = []
+        if block.startswith("## "):
+            parts.append(f"<h3>{escape(block[3:])}</h3>")
+        else:
+            parts.append(f"<p>{escape(block)}</p>")
+    if items:
+        parts.append("<ul>" + "".join(items) + "</ul>")
+    return "\n".join(parts)
+
+
+def demo_load(*, now: datetime | None = None) -> dict[type[models.Model], Tally]:
+    """Create whatever demo users and content are missing; return per model what was created
+    and what was found. Existing rows are never changed.
+
+    Raises django.db.DatabaseError when the database refuses a row; the whole load is then
+    rolled back (cover files already written stay, and are reused by the next run).
+    """
+    loader = _Loader(now=now or timezone.now())
+    with transaction.atomic():
+        loader.run()
+    return loader.report
+
+
+class _Loader:
+    def __init__(self, *, now: datetime):
+        self.now = now
+        self.local_now = timezone.localtime(now)
+        self.today = self.local_now.date()
+        # The summary lists models in this order.
+        order = [get_user_model(), Branch, Alumnus, Category, Department, Article, ArticlePhoto]
+        order += [ReviewComment, Activity, Registration, AlumniProfile, DonationProject, Gift]
+        self.report: dict[type[models.Model], Tally] = {model: Tally() for model in order}
+        self.users: dict = {}
+        self.branches: dict[str, Branch] = {}
+        self.new_branches: set[str] = set()
+        self.alumni: dict[str, Alumnus] = {}
+        self.audit: list[AuditEntry] = []
+        self._password_hash = ""
+
+    def run(self) -> None:
+        self.imported = self._imported_keys()
+        self._branches()
+        self._users()
+        self._alumni()
+        self._news()
+        self._activities()
+        self._profiles()
+        self._projects()
+        AuditEntry.objects.bulk_create(self.audit)
+        self._count(
+            AuditEntry, created=len(self.audit), found=sum(map(len, self.imported.values()))
+        )
+
+    # Bookkeeping
+
+    def _count(self, model, *, created: int = 0, found: int = 0) -> None:
+        tally = self.report.setdefault(model, Tally())
+        tally.created += created
+        tally.found += found
+
+    def _imported_keys(self) -> dict[type[models.Model], dict[str, int]]:
+        """Per content model, the demo keys already loaded and the pk of the item for each."""
+        content_models = (Article, Activity, AlumniProfile, DonationProject)
+        types = ContentType.objects.get_for_models(*content_models)
+        by_type_id = {ct.pk: model for model, ct in types.items()}
+        keys: dict[type[models.Model], dict[str, int]] = {model: {} for model in content_models}
+        entries = AuditEntry.objects.filter(
+            action=IMPORT_ACTION, content_type__in=list(types.values()), comment__contains="demo:"
+        ).values_list("content_type_id", "object_id", "comment")
+        for type_id, object_id, comment in entries:
+            match = _KEY_PATTERN.search(comment)
+            if match:
+                keys[by_type_id[type_id]][match.group(1)] = object_id
+        for model, found in keys.items():
+            # An item deleted without its trail (raw SQL) must not count as found.
+            alive = set(model.objects.filter(pk__in=found.values()).values_list("pk", flat=True))
+            keys[model] = {key: pk for key, pk in found.items() if pk in alive}
+        return keys
+
+    def _find(self, model, spec: dict) -> int | None:
+        """The pk of the demo item `spec` if it was loaded before, looked up by key then title."""
+        pk = self.imported[model].get(spec["key"])
+        if pk is None:
+            pk = model.objects.filter(title=spec["title"]).values_list("pk", flat=True).first()
+        return pk
+
+    def _save_item(self, item, *, key: str, kind: str) -> None:
+        """Give `item` its cover, save it and queue its import audit entry."""
+        item.cover = self._file(item._meta.get_field("cover"), f"covers/demo/{key}.jpg", key, kind)
+        item.save()
+        self.audit.append(
+            AuditEntry(
+                content_type=ContentType.objects.get_for_model(type(item)),
+                object_id=item.pk,
+                action=IMPORT_ACTION,
+                to_state=item.state,
+                comment=f"演示数据 demo:{key}",
+                created_at=self.now,
+            )
+        )
+        self._count(type(item), created=1)
+
+    def _file(self, field, name: str, key: str, kind: str, size=COVER_SIZE) -> str:
+        """The stored name of the demo picture `name`, written only when it is not there yet,
+        so that reloading into a fresh database adds no files to MEDIA_ROOT."""
+        storage = field.storage
+        if storage.exists(name):
+            return name
+        return storage.save(name, ContentFile(demo_image(key, kind, size)))
+
+    def _at(self, days_ago: int, index: int) -> datetime:
+        """A working-hours time `days_ago` days before today, varied by `index`."""
+        day = self.today - timedelta(days=days_ago)
+        clock = time(8 + (index * 5) % 11, (index * 13) % 60)
+        return timezone.make_aware(datetime.combine(day, clock))
+
+    # Users, branches and alumni
+
+    def _branches(self) -> None:
+        for index, spec in enumerate(data.BRANCHES):
+            fields = {k: v for k, v in spec.items() if k not in ("name", "founded_year")}
+            fields["founded_on"] = datetime(spec["founded_year"], 1 + index * 2, 18).date()
+            branch, created = Branch.objects.get_or_create(name=spec["name"], defaults=fields)
+            self.branches[branch.name] = branch
+            if created:
+                self.new_branches.add(branch.name)
+            self._count(Branch, created=int(created), found=int(not created))
+
+    def _users(self) -> None:
+        user_model = get_user_model()
+        if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
+            roles_sync(group_model=Group, permission_model=Permission)
+        groups = {group.name: group for group in Group.objects.filter(name__in=ROLE_PERMISSIONS)}
+        for spec in data.USERS:
+            user = user_model.objects.filter(username=spec["username"]).first()
+            created = user is None
+            if created:
+                user = user_model.objects.create(
+                    username=spec["username"],
+                    first_name=spec["first_name"],
+                    last_name=spec["last_name"],
+                    email=f"{spec['username']}@alumni.example.edu.cn",
+                    is_staff=spec["is_staff"],
+                    is_superuser=spec["is_superuser"],
+                    password=self._password(),
+                )
+                user.groups.add(groups[spec["role"]])
+            branch = self.branches.get(spec.get("branch", ""))
+            if branch is not None and (created or branch.name in self.new_branches):
+                branch.liaisons.add(user)
+            self.users[spec["username"]] = user
+            self._count(user_model, created=int(created), found=int(not created))
+
+    def _password(self) -> str:
+        # One hash for every demo user: hashing is slow on purpose, and this is a demo.
+        if not self._password_hash:
+            self._password_hash = make_password(data.DEMO_PASSWORD)
+        return self._password_hash
+
+    def _alumni(self) -> None:
+        names = [row[0] for row in data.ALUMNI]
+        existing = {
+            (a.name, a.class_year): a for a in Alumnus.objects.filter(name__in=names).order_by("pk")
+        }
+        missing = []
+        for index, (name, gender, year, college, major, city, employer) in enumerate(data.ALUMNI):
+            alumnus = existing.get((name, year))
+            if alumnus is None:
+                alumnus = Alumnus(
+                    name=name,
+                    gender=gender,
+                    class_year=year,
+                    college=college,
+                    major=major,
+                    city=city,
+                    employer=employer,
+                    phone=f"1370000{index:04d}",
+                    email=f"alumnus{index + 1:02d}@alumni.example.edu.cn",
+                    branch=self.branches.get(data.BRANCH_BY_CITY.get(city, "")),
+                )
+                missing.append(alumnus)
+            self.alumni[name] = alumnus
+        Alumnus.objects.bulk_create(missing)
+        self._count(Alumnus, created=len(missing), found=len(data.ALUMNI) - len(missing))
+
+    # Content
+
+    def _news(self) -> None:
+        categories = {}
+        for position, (slug, name) in enumerate(data.CATEGORIES):
+            category, created = Category.objects.get_or_create(
+                slug=slug, defaults={"name": name, "position": position}
+            )
+            categories[slug] = category
+            self._count(Category, created=int(created), found=int(not created))
+        departments = {}
+        for position, name in enumerate(data.DEPARTMENTS):
+            department, created = Department.objects.get_or_create(
+                name=name, defaults={"position": position}
+            )
+            departments[name] = department
+            self._count(Department, created=int(created), found=int(not created))
+
+        found_pks = []
+        for index, spec in enumerate(data.NEWS + data.NEWS_IN_REVIEW):
+            pk = self._find(Article, spec)
+            if pk is not None:
+                found_pks.append(pk)
+                continue
+            article = Article(
+                title=spec["title"],
+                digest=spec["digest"],
+                body=body_html(spec["body"]),
+                author=spec["author"],
+                category=categories[spec["category"]],
+                department=departments.get(spec["department"]),
+                branch=self.branches.get(spec.get("branch", "")),
+                created_by=self.users[spec.get("by", "editor")],
+            )
+            self._set_state(article, spec, index)
+            if article.published_at and spec["category"] != "notices":
+                article.event_date = (
+                    timezone.localtime(article.published_at) - timedelta(1)
+                ).date()
+            self._save_item(article, key=spec["key"], kind="news")
+            self._photos(article, spec)
+            if spec.get("review_comment"):
+                ReviewComment.objects.create(
+                    content_type=ContentType.objects.get_for_model(Article),
+                    object_id=article.pk,
+                    author=self.users["reviewer"],
+                    body=spec["review_comment"],
+                    created_at=article.created_at + timedelta(hours=5),
+                )
+                self._count(ReviewComment, created=1)
+        self._count(Article, found=len(found_pks))
+        self._count(
+            ArticlePhoto, found=ArticlePhoto.objects.filter(article_id__in=found_pks).count()
+        )
+        self._count(
+            ReviewComment,
+            found=ReviewComment.objects.filter(
+                content_type=ContentType.objects.get_for_model(Article), object_id__in=found_pks
+            ).count(),
+        )
+
+    def _set_state(self, item, spec: dict, index: int) -> None:
+        state = spec.get("state", State.PUBLISHED)
+        item.state = state
+        if state == State.PUBLISHED:
+            item.published_at = self._at(spec["days_ago"], index)
+            item.created_at = item.published_at - timedelta(days=1, hours=2)
+        else:
+            item.created_at = min(self._at(spec["days_ago"], index), self.now)
+        if state == State.SCHEDULED:
+            tomorrow = self.today + timedelta(days=1)
+            item.publish_at = timezone.make_aware(datetime.combine(tomorrow, time(9, 0)))
+
+    def _photos(self, article: Article, spec: dict) -> None:
+        field = ArticlePhoto._meta.get_field("image")
+        photos = []
+        for number in range(1, spec.get("photos", 0) + 1):
+            key = f"{spec['key']}-{number}"
+            name = self._file(field, f"photos/demo/{key}.jpg", key, "photo", PHOTO_SIZE)
+            photos.append(
+                ArticlePhoto(
+                    article=article, image=name, caption=f"活动现场（{number}）", position=number
+                )
+            )
+        ArticlePhoto.objects.bulk_create(photos)
+        self._count(ArticlePhoto, created=len(photos))
+
+    def _activities(self) -> None:
+        found_pks = []
+        registrations = []
+        for index, spec in enumerate(data.ACTIVITIES):
+            pk = self._find(Activity, spec)
+            if pk is not None:
+                found_pks.append(pk)
+                continue
+            day = self.today + timedelta(days=spec["starts_in_days"])
+            starts_at = timezone.make_aware(datetime.combine(day, time(spec["start_hour"])))
+            deadline = None
+            if spec["deadline_days_before"] is not None:
+                deadline = starts_at - timedelta(days=spec["deadline_days_before"])
+            published_at = starts_at - timedelta(days=21)
+            if published_at > self.now - timedelta(days=1):
+                published_at = self._at(index + 1, index)
+            activity = Activity(
+                title=spec["title"],
+                digest=spec["digest"],
+                body=body_html(spec["body"]),
+                state=State.PUBLISHED,
+                published_at=published_at,
+                created_at=published_at - timedelta(days=2),
+                created_by=self.users["editor"],
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=spec["hours"]),
+                place=spec["place"],
+                how_to_join=spec["how_to_join"],
+                capacity=spec["capacity"],
+                signup_deadline=deadline,
+                organiser_branch=self.branches.get(spec["branch"] or ""),
+            )
+            self._save_item(activity, key=spec["key"], kind="activity")
+            registrations += self._signups(activity, spec, index)
+        Registration.objects.bulk_create(registrations)
+        self._count(Activity, found=len(found_pks))
+        self._count(
+            Registration,
+            created=len(registrations),
+            found=Registration.objects.filter(activity_id__in=found_pks).count(),
+        )
+
+    def _signups(self, activity: Activity, spec: dict, index: int) -> list[Registration]:
+        """Sign-ups in the order people made them: when full, the last ones are waitlisted."""
+        rng = random.Random(spec["key"])
+        counts = spec["signups"]
+        statuses = [
+            RegistrationStatus(status)
+            for status in ("registered", "attended", "cancelled")
+            for _ in range(counts.get(status, 0))
+        ]
+        rng.shuffle(statuses)
+        statuses += [RegistrationStatus.WAITLISTED] * counts.get("waitlisted", 0)
+        window_end = min(activity.signup_deadline or activity.starts_at, self.now)
+        window = max((window_end - activity.published_at).total_seconds(), 3600)
+        times = sorted(
+            activity.published_at + timedelta(seconds=rng.uniform(0, window)) for _ in statuses
+        )
+        alumni = rng.sample(list(self.alumni.values()), k=min(len(statuses) // 3, 12))
+        rows = []
+        for number, (status, signed_up_at) in enumerate(zip(statuses, times, strict=True)):
+            alumnus = alumni[number] if number < len(alumni) else None
+            if alumnus is not None:
+                name, year, phone = alumnus.name, alumnus.class_year, alumnus.phone
+            else:
+                name = rng.choice(_SURNAMES) + "".join(rng.sample(_GIVEN, k=rng.choice((1, 2))))
+                year = rng.randint(1985, 2024)
+                phone = f"136{index:02d}00{number:04d}"
+            rows.append(
+                Registration(
+                    activity=activity,
+                    name=name,
+                    class_year=year,
+                    phone=phone,
+                    alumnus=alumnus,
+                    status=status,
+                    created_at=signed_up_at,
+                )
+            )
+        return rows
+
+    def _profiles(self) -> None:
+        found = 0
+        for index, spec in enumerate(data.PROFILES):
+            if self._find(AlumniProfile, spec) is not None:
+                found += 1
+                continue
+            name, _year = spec["alumnus"]
+            profile = AlumniProfile(
+                title=spec["title"],
+                digest=spec["digest"],
+                body=body_html(spec["body"]),
+                alumnus=self.alumni[name],
+                subject_name=name,
+                headline=spec["headline"],
+                author=spec["author"],
+                created_by=self.users["editor"],
+            )
+            self._set_state(profile, spec, index)
+            self._save_item(profile, key=spec["key"], kind="profile")
+        self._count(AlumniProfile, found=found)
+
+    def _projects(self) -> None:
+        found_pks = []
+        gifts = []
+        for index, spec in enumerate(data.PROJECTS):
+            pk = self._find(DonationProject, spec)
+            if pk is not None:
+                found_pks.append(pk)
+                continue
+            project = DonationProject(
+                title=spec["title"],
+                digest=spec["digest"],
+                body=body_html(spec["body"]),
+                goal=spec["goal"],
+                deadline=self.today + timedelta(days=spec["deadline_days"]),
+                created_by=self.users["editor"],
+            )
+            self._set_state(project, spec, index)
+            self._save_item(project, key=spec["key"], kind="donation")
+            for donor, alumnus, amount, days_ago, channel, anonymous, message in spec["gifts"]:
+                gifts.append(
+                    Gift(
+                        project=project,
+                        donor_alumnus=self.alumni.get(alumnus or ""),
+                        donor_name=donor,
+                        amount=Decimal(amount),
+                        donated_on=self.today - timedelta(days=days_ago),
+                        channel=channel,
+                        anonymous=anonymous,
+                        message=message,
+                        created_at=self._at(days_ago, len(gifts)),
+                    )
+                )
+        Gift.objects.bulk_create(gifts)
+        self._count(DonationProject, found=len(found_pks))
+        self._count(
+            Gift,
+            created=len(gifts),
+            found=Gift.objects.filter(project_id__in=found_pks).count(),
+        )

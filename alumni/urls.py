@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "alumni"
-urlpatterns = []
+urlpatterns = [
+    path("", views.profile_list, name="profile_list"),
+    path("<int:pk>/", views.profile_detail, name="profile_detail"),
+]

@@ -73,10 +73,13 @@ INSTALLED_APPS = [
     "activities",
     "donations",
     "wechat",
+    "stats",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything else, so a page served from a whole-page cache is still counted.
+    "stats.middleware.ViewCountMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -179,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "editorial.tasks.items_publish_due_task",
         "schedule": timedelta(minutes=1),
     },
+    "stats-views-flush": {
+        "task": "stats.tasks.views_flush_task",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # Editorial workflow
@@ -206,6 +213,31 @@ WECHAT_TOKEN = env("WECHAT_TOKEN", default="emulator-token" if WECHAT_EMULATOR e
 WECHAT_ENCODING_AES_KEY = env("WECHAT_ENCODING_AES_KEY", default="")
 WECHAT_ACCOUNT_TYPE = env("WECHAT_ACCOUNT_TYPE", default="subscription")  # or "service"
 WECHAT_TIMEOUT = env.float("WECHAT_TIMEOUT", default=10.0)
+# How long one process may hold the access-token refresh lock (others wait that long at most).
+WECHAT_TOKEN_LOCK_TIMEOUT = env.float("WECHAT_TOKEN_LOCK_TIMEOUT", default=15.0)
+# WeChat's event pushes are a few hundred bytes; anything this large is refused with 400.
+WECHAT_CALLBACK_MAX_BYTES = env.int("WECHAT_CALLBACK_MAX_BYTES", default=64 * 1024)
+WECHAT_EMULATOR_STATE_FILE = env(
+    "WECHAT_EMULATOR_STATE_FILE", default=str(DATA_DIR / "wechat-emulator.json")
+)
+WECHAT_EMULATOR_CALLBACK_URL = env(
+    "WECHAT_EMULATOR_CALLBACK_URL", default=f"{SITE_URL.rstrip('/')}/wechat/callback/"
+)
+WECHAT_EMULATOR_FOLLOWERS = env.int("WECHAT_EMULATOR_FOLLOWERS", default=23_000)
+
+# Statistics (page views are buffered in the cache and flushed every minute by the beat task)
+STATS_COUNT_VIEWS = env.bool("STATS_COUNT_VIEWS", default=True)
+# URL name of each public detail page whose views are counted -> the model it shows (by `pk`).
+STATS_COUNTED_VIEWS = {
+    "articles:detail": "articles.Article",
+    "activities:detail": "activities.Activity",
+    "donations:detail": "donations.DonationProject",
+    "alumni:profile_detail": "alumni.AlumniProfile",
+}
+STATS_REPEAT_WINDOW = timedelta(minutes=30)  # the same visitor again within it is not counted
+# The request header carrying the client address behind a reverse proxy (its last entry is
+# used), e.g. HTTP_X_FORWARDED_FOR; empty: REMOTE_ADDR.
+STATS_CLIENT_IP_HEADER = env("STATS_CLIENT_IP_HEADER", default="")
 
 LOGGING = {
     "version": 1,

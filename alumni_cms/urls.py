@@ -13,6 +13,7 @@ urlpatterns = [
     path("alumni/", include("alumni.urls")),
     path("liaison/", include("articles.liaison_urls")),
     path("wechat/", include("wechat.urls")),
+    path("admin/dashboard/", include("stats.urls")),
     path("admin/", admin.site.urls),
     path("ckeditor/", include("ckeditor_uploader.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

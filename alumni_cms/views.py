@@ -1,5 +1,37 @@
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.shortcuts import render
+
+from activities.selectors import activities_upcoming, signup_status
+from alumni.models import AlumniProfile
+from articles.models import Article
+from donations.models import DonationProject
+from donations.selectors import donation_progress, projects_with_progress
+
+PER_PAGE = 12
+
+
+def paginate(request, queryset: QuerySet, *, per_page: int = PER_PAGE) -> Page:
+    """The page `?page=` asks for; a missing or bad number gives the first, too big the last."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def home(request):
-    return render(request, "home.html", {})
+    articles = Article.objects.published().select_related("category", "department")[:6]
+    activities = list(activities_upcoming()[:4])
+    for activity in activities:
+        activity.signup = signup_status(activity)
+    projects = list(projects_with_progress(DonationProject.objects.published())[:3])
+    for project in projects:
+        project.progress = donation_progress(project=project)
+    profiles = AlumniProfile.objects.published().select_related("alumnus")[:4]
+    return render(
+        request,
+        "home.html",
+        {
+            "articles": articles,
+            "activities": activities,
+            "projects": projects,
+            "profiles": profiles,
+        },
+    )

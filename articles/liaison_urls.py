@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+"""The liaison portal, mounted at /liaison/ (namespace "liaison"; LOGIN_URL points here)."""
+
+from django.urls import path
+
+from . import liaison_views as views
 
 app_name = "liaison"
-urlpatterns = []
+urlpatterns = [
+    path("", views.submission_list, name="list"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("new/", views.submission_new, name="new"),
+    path("<int:pk>/", views.submission_detail, name="detail"),
+    path("<int:pk>/edit/", views.submission_edit, name="edit"),
+]

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "donations"
-urlpatterns = []
+urlpatterns = [
+    path("", views.project_list, name="list"),
+    path("wall/", views.wall, name="wall"),
+    path("<int:pk>/", views.project_detail, name="detail"),
+]

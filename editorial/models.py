@@ -208,3 +208,35 @@ class EditorialItem(models.Model):
                 value = str(value)
             data[name] = value
         return data
+
+    # Thin shortcuts to editorial.services (imported late: services import this module).
+
+    def submit(self, *, by, comment: str = ""):
+        """See `editorial.services.item_submit`."""
+        from .services import item_submit
+
+        return item_submit(item=self, by=by, comment=comment)
+
+    def approve(self, *, by, comment: str = ""):
+        """See `editorial.services.item_approve`."""
+        from .services import item_approve
+
+        return item_approve(item=self, by=by, comment=comment)
+
+    def reject(self, *, by, reason: str):
+        """See `editorial.services.item_reject`."""
+        from .services import item_reject
+
+        return item_reject(item=self, by=by, reason=reason)
+
+    def publish(self, *, by=None):
+        """See `editorial.services.item_publish`."""
+        from .services import item_publish
+
+        return item_publish(item=self, by=by)
+
+    def withdraw(self, *, by, reason: str = ""):
+        """See `editorial.services.item_withdraw`."""
+        from .services import item_withdraw
+
+        return item_withdraw(item=self, by=by, reason=reason)

@@ -13,9 +13,13 @@ from tests.factories import (
 
 @pytest.fixture(autouse=True)
 def _media_and_language(settings, tmp_path):
-    """Uploaded files go to a temporary folder; the UI speaks its default language, zh-hans."""
+    """Uploaded files go to a temporary folder; the UI speaks its default language, zh-hans.
+
+    Passwords hash with MD5 here only: PBKDF2 costs most of a second per user.
+    """
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LANGUAGE_CODE = "zh-hans"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -55,3 +59,56 @@ def pytest_collection_modifyitems(config, items):
 def postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("row locks across threads need PostgreSQL (CI runs this)")
+
+
+@pytest.fixture
+def queries_for(client):
+    """A function giving how many SQL queries one GET of `url` runs (the page must answer 200)."""
+    from django.test.utils import CaptureQueriesContext
+
+    def count(url, **extra):
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url, **extra)
+        assert response.status_code == 200, response.status_code
+        return len(context.captured_queries)
+
+    return count
+
+
+@pytest.fixture
+def liaison_branch(liaison):
+    """A branch whose liaison is the `liaison` fixture."""
+    from tests.factories import BranchFactory
+
+    branch = BranchFactory(name="上海校友会", city="上海")
+    branch.liaisons.add(liaison)
+    return branch
+
+
+@pytest.fixture(autouse=True)
+def _roles_after_flush(request):
+    """Put the role groups back for a transactional test (transaction=True, live_server).
+
+    Such a test may run after another one whose flush emptied every table, the groups that the
+    data migration editorial/0002_roles created included; the role factories need them.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or (marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.contrib.auth.models import Group, Permission
+
+    from editorial.roles import ROLE_PERMISSIONS, roles_sync
+
+    if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
+        roles_sync(group_model=Group, permission_model=Permission)
+
+
+@pytest.fixture(autouse=True)
+def _no_view_counting(settings):
+    """Public pages count their views only in the tests that ask for it (`view_cache`)."""
+    settings.STATS_COUNT_VIEWS = False

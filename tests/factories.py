@@ -169,3 +169,44 @@ class GiftFactory(DjangoModelFactory):
     donor_name = factory.Sequence(lambda n: f"捐赠人{n}")
     amount = Decimal("1000.00")
     channel = Channel.BANK
+
+
+def photo_bytes(size=(64, 48), *, format="JPEG", color="red", mode="RGB", exif=None) -> bytes:
+    """The bytes of a small generated image; `exif` is a PIL.Image.Exif to embed (JPEG/WebP)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    options = {"exif": exif} if exif is not None else {}
+    Image.new(mode, size, color).save(buffer, format=format, **options)
+    return buffer.getvalue()
+
+
+def photo_upload(name="photo.jpg", content=None, **kwargs):
+    """An uploaded file as a browser sends it: a generated image unless `content` is given."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = content if content is not None else photo_bytes(**kwargs)
+    return SimpleUploadedFile(name, data, content_type="image/jpeg")
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that declares `width` × `height` pixels but carries almost no data.
+
+    Decoding it would need gigabytes; a checker that trusts the header never gets that far.
+    """
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )

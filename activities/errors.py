@@ -1,0 +1,10 @@
+"""Errors the activity services raise. Each carries a translated message fit for the public."""
+
+
+class SignupError(Exception):
+    """A sign-up or cancellation was refused; `message` says why, `code` names the reason."""
+
+    def __init__(self, message, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code

@@ -1,0 +1,59 @@
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .services import MOBILE_RE
+
+
+class SignupForm(forms.Form):
+    """The public sign-up form on an activity's page; the service does the rest of the checks."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=50,
+        error_messages={"required": _("Enter your name.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    class_year = forms.IntegerField(
+        label=_("Class year"),
+        min_value=1900,
+        help_text=_("The year you graduated (or will graduate)."),
+        error_messages={"required": _("Enter your class year.")},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "2010"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        error_messages={"required": _("Enter your mobile phone number.")},
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "maxlength": 20}
+        ),
+    )
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise ValidationError(_("Enter your name."), code="required")
+        return name
+
+    def clean_class_year(self):
+        year = self.cleaned_data["class_year"]
+        # Current students may sign up too: allow a few years ahead, not any number.
+        if year > timezone.localdate().year + 8:
+            raise ValidationError(_("Enter a valid class year."), code="invalid")
+        return year
+
+    def clean_phone(self):
+        # People paste numbers as "138 0013 8000", "138-0013-8000" or "+86 13800138000".
+        phone = re.sub(r"[\s-]", "", self.cleaned_data["phone"])
+        if phone.startswith("+86"):
+            phone = phone[3:]
+        if not MOBILE_RE.match(phone):
+            raise ValidationError(
+                _("Enter a valid mainland China mobile number (11 digits starting with 1)."),
+                code="invalid",
+            )
+        return phone

@@ -1,0 +1,106 @@
+"""Sign-ups for activities: taking a place or a waitlist spot, and giving it back."""
+
+import re
+
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from editorial.models import State
+
+from .errors import SignupError
+from .models import Activity, Registration, RegistrationStatus
+from .selectors import HOLDING_PLACE, TOKEN_SALT, signup_closes_at
+
+MOBILE_RE = re.compile(r"^1\d{10}$")
+
+
+def registration_create(
+    *, activity: Activity, name: str, class_year: int, phone: str
+) -> Registration:
+    """Sign someone up for a published activity and return the new registration.
+
+    The registration is REGISTERED while places are left (or there is no limit), WAITLISTED
+    once the activity is full and keeps a waitlist. Raises SignupError when the activity is not
+    published, sign-up has closed (the deadline, else the start), the activity is full without a
+    waitlist, the phone number is not a mainland mobile number or it already holds a sign-up
+    that was not cancelled. Nothing is saved when it raises.
+    """
+    if not MOBILE_RE.match(phone):
+        raise SignupError(
+            _("Enter a valid mainland China mobile number (11 digits starting with 1)."),
+            code="phone",
+        )
+    with transaction.atomic():
+        # The row lock serialises sign-ups for one activity: two people asking for the last
+        # place at once get one place and one waitlist spot (or one "full"), never two places.
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        if activity.state != State.PUBLISHED:
+            raise SignupError(_("This activity is not open for sign-up."), code="not_published")
+        if timezone.now() > signup_closes_at(activity):
+            raise SignupError(_("Sign-up for this activity has closed."), code="closed")
+        taken = Registration.objects.filter(activity=activity)
+        if taken.filter(phone=phone).exclude(status=RegistrationStatus.CANCELLED).exists():
+            raise SignupError(
+                _("This phone number has already signed up for this activity."),
+                code="duplicate",
+            )
+        status = RegistrationStatus.REGISTERED
+        if (
+            activity.capacity is not None
+            and taken.filter(status__in=HOLDING_PLACE).count() >= activity.capacity
+        ):
+            if not activity.waitlist_enabled:
+                raise SignupError(_("This activity is full."), code="full")
+            status = RegistrationStatus.WAITLISTED
+        return Registration.objects.create(
+            activity=activity, name=name, class_year=class_year, phone=phone, status=status
+        )
+
+
+def registration_cancel(*, registration: Registration) -> Registration:
+    """Cancel a sign-up; when it held a place, give free places to the waitlist, first come first.
+
+    Cancelling a cancelled registration changes nothing. Raises SignupError for a registration
+    already marked as attended.
+    """
+    with transaction.atomic():
+        # Lock the activity first, in the same order as registration_create, so a cancellation
+        # and a sign-up never both count the same free place.
+        activity = Activity.objects.select_for_update().get(pk=registration.activity_id)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == RegistrationStatus.CANCELLED:
+            return registration
+        if registration.status == RegistrationStatus.ATTENDED:
+            raise SignupError(
+                _("This sign-up cannot be cancelled: attendance is recorded."), code="attended"
+            )
+        held_place = registration.status == RegistrationStatus.REGISTERED
+        registration.status = RegistrationStatus.CANCELLED
+        registration.save(update_fields=["status", "updated_at"])
+        if held_place and activity.capacity is not None:
+            _promote_waitlisted(activity)
+        return registration
+
+
+def _promote_waitlisted(activity: Activity) -> None:
+    """Fill the activity's free places from its waitlist, earliest sign-up first."""
+    registrations = Registration.objects.filter(activity=activity)
+    free = activity.capacity - registrations.filter(status__in=HOLDING_PLACE).count()
+    if free <= 0:
+        return
+    first_in_line = registrations.filter(status=RegistrationStatus.WAITLISTED).order_by(
+        "created_at", "pk"
+    )[:free]
+    for waiting in first_in_line:
+        waiting.status = RegistrationStatus.REGISTERED
+        waiting.save(update_fields=["status", "updated_at"])
+
+
+def registration_token(*, registration: Registration) -> str:
+    """A signed token naming `registration`, for the link that lets its owner see or cancel it.
+
+    Anyone holding the link can cancel, as with a ticket; no account is needed.
+    """
+    return signing.dumps(registration.pk, salt=TOKEN_SALT)

@@ -1,0 +1,20 @@
+from django.shortcuts import get_object_or_404, render
+
+from alumni_cms.views import paginate
+
+from .models import AlumniProfile
+
+
+def _public_profiles():
+    return AlumniProfile.objects.published().select_related("alumnus")
+
+
+def profile_list(request):
+    page = paginate(request, _public_profiles())
+    return render(request, "alumni/profile_list.html", {"page": page, "profiles": page})
+
+
+def profile_detail(request, pk: int):
+    profile = get_object_or_404(_public_profiles(), pk=pk)
+    more = _public_profiles().exclude(pk=profile.pk)[:3]
+    return render(request, "alumni/profile_detail.html", {"profile": profile, "more": more})

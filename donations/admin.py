@@ -1,0 +1,86 @@
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from editorial.admin import EditorialAdminMixin
+
+from .models import DonationProject, Gift
+from .selectors import donation_progress, donor_wall, projects_with_progress
+
+
+class GiftInline(admin.TabularInline):
+    model = Gift
+    fields = ("donor_name", "donor_alumnus", "amount", "donated_on", "channel", "anonymous")
+    autocomplete_fields = ("donor_alumnus",)
+    extra = 0
+    ordering = ("-donated_on", "-pk")
+
+
+@admin.register(DonationProject)
+class DonationProjectAdmin(EditorialAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "title",
+        "status_badge",
+        "goal",
+        "raised",
+        "percent",
+        "donors",
+        "deadline",
+        "published_at",
+    )
+    list_display_links = ("title",)
+    list_select_related = ("created_by",)
+    search_fields = ("title", "digest")
+    date_hierarchy = "created_at"
+    inlines = [GiftInline]
+    public_preview_templates = ("donations/detail.html",)
+    fieldsets = [
+        (None, {"fields": ["title", "digest", "body", "cover"]}),
+        (_("Goal"), {"fields": ["goal", "deadline"]}),
+        (_("Publishing"), {"fields": ["publish_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        # Totals come from the gifts, in the list's own query; nobody types a total.
+        return projects_with_progress(super().get_queryset(request))
+
+    @admin.display(description=_("raised (yuan)"), ordering="raised")
+    def raised(self, obj):
+        return donation_progress(project=obj).raised
+
+    @admin.display(description=_("progress"))
+    def percent(self, obj):
+        progress = donation_progress(project=obj)
+        return format_html(
+            '<span class="donation-progress" title="{}%"><span style="width:{}"></span></span> {}%',
+            progress.exact_percent,
+            progress.bar_width,
+            progress.percent,
+        )
+
+    @admin.display(description=_("gifts"), ordering="donors")
+    def donors(self, obj):
+        return obj.donors
+
+    def public_preview_context(self, request, obj):
+        wall = donor_wall(project=obj, limit=10)
+        return {
+            "project": obj,
+            "progress": donation_progress(project=obj),
+            "wall": wall,
+            "wall_gifts": list(wall.gifts),
+        }
+
+
+@admin.register(Gift)
+class GiftAdmin(admin.ModelAdmin):
+    list_display = ("donor_name", "project", "amount", "donated_on", "channel", "anonymous")
+    list_filter = ("channel", "anonymous", "project")
+    list_select_related = ("project",)
+    search_fields = ("donor_name", "message", "project__title", "donor_alumnus__name")
+    date_hierarchy = "donated_on"
+    autocomplete_fields = ("project", "donor_alumnus")
+    fieldsets = [
+        (None, {"fields": ["project", "amount", "donated_on", "channel"]}),
+        (_("Donor"), {"fields": ["donor_name", "donor_alumnus", "anonymous", "message"]}),
+    ]

@@ -1,0 +1,41 @@
+from django.shortcuts import get_object_or_404, render
+
+from alumni_cms.views import paginate
+
+from .models import DonationProject
+from .selectors import donation_progress, donor_wall, projects_with_progress
+
+WALL_PER_PAGE = 60
+DETAIL_WALL_SIZE = 30
+
+
+def _public_projects():
+    return projects_with_progress(DonationProject.objects.published())
+
+
+def project_list(request):
+    page = paginate(request, _public_projects())
+    for project in page:
+        project.progress = donation_progress(project=project)
+    return render(request, "donations/list.html", {"page": page, "projects": page})
+
+
+def project_detail(request, pk: int):
+    project = get_object_or_404(_public_projects(), pk=pk)
+    wall = donor_wall(project=project, limit=DETAIL_WALL_SIZE)
+    return render(
+        request,
+        "donations/detail.html",
+        {
+            "project": project,
+            "progress": donation_progress(project=project),
+            "wall": wall,
+            "wall_gifts": list(wall.gifts),
+        },
+    )
+
+
+def wall(request):
+    wall = donor_wall(limit=None)
+    page = paginate(request, wall.gifts, per_page=WALL_PER_PAGE)
+    return render(request, "donations/wall.html", {"wall": wall, "page": page})

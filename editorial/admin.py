@@ -1,0 +1,543 @@
+"""The admin side of the editorial workflow, shared by every content type.
+
+`EditorialAdminMixin` gives a content ModelAdmin the status badge, the workflow filters, the
+transition buttons, review comments, the audit trail, revision history with diffs and a preview.
+Every change of state goes through `editorial.services`; the admin only turns the services'
+errors into messages. The review queue is served by the audit-log admin registered here.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.loader import select_template
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors, services
+from .errors import EditorialError
+from .models import AuditEntry, State
+
+# Badge colours chosen to read as traffic lights: grey drafts, amber waiting, green public.
+STATE_COLOURS = {
+    State.DRAFT: "#6b7280",
+    State.SUBMITTED: "#b45309",
+    State.APPROVED: "#0e7490",
+    State.SCHEDULED: "#6d28d9",
+    State.PUBLISHED: "#15803d",
+    State.REJECTED: "#b91c1c",
+    State.WITHDRAWN: "#374151",
+}
+
+
+def state_badge(item) -> str:
+    """The item's state as a coloured label."""
+    return format_html(
+        '<span class="editorial-badge" data-state="{}" style="background:{}">{}</span>',
+        item.state,
+        STATE_COLOURS.get(item.state, "#6b7280"),
+        item.get_state_display(),
+    )
+
+
+def admin_change_url(item) -> str:
+    opts = item._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[item.pk])
+
+
+class WorkflowQueueFilter(admin.SimpleListFilter):
+    """The four piles people work from: my drafts, my review queue, scheduled, sent back."""
+
+    title = _("my work")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("my_drafts", _("My drafts")),
+            ("to_review", _("Waiting for my review")),
+            ("scheduled", _("Scheduled")),
+            ("sent_back", _("Sent back")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "my_drafts":
+            return queryset.filter(state=State.DRAFT, created_by=request.user)
+        if value == "to_review":
+            return queryset.filter(state=State.SUBMITTED).exclude(created_by=request.user)
+        if value == "scheduled":
+            return queryset.filter(state=State.SCHEDULED)
+        if value == "sent_back":
+            return queryset.filter(state=State.REJECTED)
+        return queryset
+
+
+# Forms for the transitions that take input; the others post nothing but the CSRF token.
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RejectForm(forms.Form):
+    # Not required here: the service judges the reason (after the permission), in one message.
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ScheduleForm(forms.Form):
+    publish_at = forms.DateTimeField(
+        label=_("Publish at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"required": _("Choose when to publish it.")},
+    )
+
+
+class ReviewCommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One workflow button: the service it calls and the form it posts, if any."""
+
+    name: str
+    service: Callable
+    form_class: type[forms.Form] | None = None
+    style: str = ""
+
+    @property
+    def label(self) -> str:
+        return services.TRANSITION_LABELS[self.name]
+
+
+TRANSITIONS = {
+    t.name: t
+    for t in [
+        Transition("submit", services.item_submit, CommentForm, "default"),
+        Transition("recall", services.item_recall),
+        Transition("approve", services.item_approve, CommentForm, "default"),
+        Transition("reject", services.item_reject, RejectForm, "danger"),
+        Transition("schedule", services.item_schedule, ScheduleForm),
+        Transition("publish", services.item_publish, None, "default"),
+        Transition("withdraw", services.item_withdraw, WithdrawForm, "danger"),
+    ]
+}
+
+
+def _form_errors(form: forms.Form) -> str:
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+class EditorialAdminMixin:
+    """Mix into a ModelAdmin of an `EditorialItem` subclass, before `admin.ModelAdmin`.
+
+    Subclasses list `status_badge` in `list_display` and their own filters in `list_filter`
+    (the workflow filters and the state filter are put first). Saving the form goes through
+    `services.item_save`, so a revision is kept and edits in a locked state are refused.
+    """
+
+    change_form_template = "admin/editorial/item_change_form.html"
+    change_list_template = "admin/editorial/item_change_list.html"
+    actions = ["approve_selected"]
+    editorial_readonly_fields = ("state", "published_at", "created_by", "created_at", "updated_at")
+    # Templates tried, in order, for the "as on the site" preview; the first that exists wins.
+    public_preview_templates: tuple[str, ...] = ()
+
+    def view_on_site(self, obj):
+        # Only a published item has a public page; the others 404 there, so link the preview.
+        return obj.get_absolute_url() if obj.is_public else None
+
+    # List
+
+    @admin.display(description=_("state"), ordering="state")
+    def status_badge(self, obj):
+        return state_badge(obj)
+
+    def get_list_filter(self, request):
+        own = [f for f in super().get_list_filter(request) if f != "state"]
+        return [WorkflowQueueFilter, "state", *own]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields + [f for f in self.editorial_readonly_fields if f not in fields]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if not self.fieldsets:
+            return fieldsets
+        shown = {name for _name, options in fieldsets for name in _flat(options)}
+        missing = [f for f in self.editorial_readonly_fields if f not in shown]
+        if missing:
+            fieldsets.append((_("Workflow"), {"fields": missing, "classes": ["collapse"]}))
+        return fieldsets
+
+    # Saving
+
+    def save_model(self, request, obj, form, change):
+        """Save through the service layer, which keeps a revision and refuses locked states.
+
+        An unchanged form saves nothing here, so inlines (photos, gifts) can still be added to
+        a published item. A refusal propagates as an `EditorialError`, caught in
+        `changeform_view` after the transaction has rolled back.
+        """
+        if change and not form.has_changed():
+            return
+        # The form has already put its values on `obj`; the service keeps the stored workflow
+        # fields and sets created_by on a new item.
+        services.item_save(item=obj, by=request.user)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditorialError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            if object_id:
+                return redirect(
+                    reverse(
+                        f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                        args=[object_id],
+                    )
+                )
+            return redirect(
+                reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+            )
+
+    # Change form
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        context = dict(extra_context or {})
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None:
+            context.update(self.editorial_context(request, obj))
+        return super().change_view(request, object_id, form_url, context)
+
+    def editorial_context(self, request, obj) -> dict:
+        """What the change form shows around the fields: buttons, comments, the audit trail."""
+        allowed = services.allowed_transitions(item=obj, user=request.user)
+        buttons = [
+            {
+                "transition": TRANSITIONS[name],
+                "url": self._url("workflow", obj, name),
+                "form": TRANSITIONS[name].form_class(prefix=name)
+                if TRANSITIONS[name].form_class
+                else None,
+            }
+            for name in allowed
+            if name in TRANSITIONS
+        ]
+        can_comment = request.user.has_perm("editorial.review_item")
+        locked = ""
+        if obj.state not in services.EDITABLE_STATES:
+            locked = gettext(
+                "This item is %(state)s: its content can only be edited while it is a draft, "
+                "sent back or withdrawn."
+            ) % {"state": obj.get_state_display()}
+        return {
+            "editorial_locked": locked,
+            "editorial_item": obj,
+            "editorial_badge": state_badge(obj),
+            "editorial_buttons": buttons,
+            "editorial_comments": selectors.review_comments(item=obj),
+            "editorial_comment_form": ReviewCommentForm() if can_comment else None,
+            "editorial_comment_url": self._url("comment", obj),
+            "editorial_audit_trail": selectors.audit_trail(item=obj),
+            "editorial_preview_url": self._url("preview", obj),
+            "editorial_revisions_url": self._url("revisions", obj),
+        }
+
+    # Extra views
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+
+        def route(pattern, view, name):
+            return path(pattern, self.admin_site.admin_view(view), name=f"{prefix}_{name}")
+
+        # Before the model's own URLs, whose "<path:object_id>/" would swallow these.
+        return [
+            route("<path:object_id>/workflow/<str:name>/", self.transition_view, "workflow"),
+            route("<path:object_id>/comment/", self.comment_view, "comment"),
+            route("<path:object_id>/revisions/", self.revisions_view, "revisions"),
+            route(
+                "<path:object_id>/revisions/<int:revision_id>/restore/",
+                self.restore_view,
+                "restore",
+            ),
+            route("<path:object_id>/preview/", self.preview_view, "preview"),
+            route("<path:object_id>/preview/public/", self.public_preview_view, "public_preview"),
+            *super().get_urls(),
+        ]
+
+    def _url(self, view: str, obj, *args) -> str:
+        name = f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
+        return reverse(name, args=[obj.pk, *args])
+
+    def _get_viewable(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(gettext("No such item."))
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def transition_view(self, request, object_id, name):
+        """Run one workflow transition from its button; errors come back as messages."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        transition = TRANSITIONS.get(name)
+        if transition is None:
+            raise Http404(gettext("No such action."))
+        obj = self._get_viewable(request, object_id)
+        back = redirect(self._url("change", obj))
+        kwargs = {}
+        if transition.form_class:
+            form = transition.form_class(request.POST, prefix=name)
+            if not form.is_valid():
+                self.message_user(request, _form_errors(form), messages.ERROR)
+                return back
+            kwargs = form.cleaned_data
+        try:
+            item = transition.service(item=obj, by=request.user, **kwargs)
+        except EditorialError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return back
+        self.message_user(
+            request,
+            gettext("“%(title)s” is now: %(state)s.")
+            % {"title": item.title, "state": item.get_state_display()},
+            messages.SUCCESS,
+        )
+        return back
+
+    def comment_view(self, request, object_id):
+        """Add a reviewer's comment to the item."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._get_viewable(request, object_id)
+        form = ReviewCommentForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, _form_errors(form), messages.ERROR)
+        else:
+            try:
+                services.item_comment(item=obj, by=request.user, body=form.cleaned_data["body"])
+            except EditorialError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(request, gettext("Comment added."), messages.SUCCESS)
+        return redirect(self._url("change", obj) + "#editorial-comments")
+
+    def revisions_view(self, request, object_id):
+        """The item's revisions, newest first, and the diff between the two chosen ones."""
+        obj = self._get_viewable(request, object_id)
+        revisions = list(selectors.revisions(item=obj))
+        by_id = {str(r.pk): r for r in revisions}
+        older = by_id.get(request.GET.get("a", ""))
+        newer = by_id.get(request.GET.get("b", ""))
+        if older is None and newer is None and len(revisions) >= 2:
+            older, newer = revisions[1], revisions[0]
+        diff = None
+        if older is not None and newer is not None:
+            if older.created_at > newer.created_at or (
+                older.created_at == newer.created_at and older.pk > newer.pk
+            ):
+                older, newer = newer, older
+            diff = selectors.revision_diff(old=older, new=newer)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Revisions of “%(title)s”") % {"title": obj.title},
+            "original": obj,
+            "revisions": revisions,
+            "older": older,
+            "newer": newer,
+            "diff": diff,
+            "can_restore": self.has_change_permission(request, obj)
+            and obj.state in services.EDITABLE_STATES,
+            "change_url": self._url("change", obj),
+        }
+        return TemplateResponse(request, "admin/editorial/revisions.html", context)
+
+    def restore_view(self, request, object_id, revision_id):
+        """Copy a revision back into the item as a new draft."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._get_viewable(request, object_id)
+        revision = next((r for r in selectors.revisions(item=obj) if r.pk == revision_id), None)
+        if revision is None:
+            raise Http404(gettext("No such revision."))
+        try:
+            services.revision_restore(revision=revision, by=request.user)
+        except EditorialError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect(self._url("revisions", obj))
+        self.message_user(
+            request,
+            gettext("Revision of %(date)s restored as a new draft.")
+            % {"date": timezone.localtime(revision.created_at).strftime("%Y-%m-%d %H:%M")},
+            messages.SUCCESS,
+        )
+        return redirect(self._url("change", obj))
+
+    def preview_view(self, request, object_id):
+        """The item as the site shows it (in a frame) and as a WeChat reader sees it."""
+        obj = self._get_viewable(request, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Preview of “%(title)s”") % {"title": obj.title},
+            "original": obj,
+            "item": obj,
+            "public_preview_url": self._url("public_preview", obj),
+            "change_url": self._url("change", obj),
+            "account_name": request_site_name(),
+            "wechat_author": getattr(obj, "author", "") or "",
+            "wechat_date": obj.published_at or obj.publish_at or timezone.now(),
+        }
+        return TemplateResponse(request, "admin/editorial/preview.html", context)
+
+    def public_preview_view(self, request, object_id):
+        """The public detail template rendered for this item, whatever its state."""
+        obj = self._get_viewable(request, object_id)
+        opts = self.opts
+        names = [
+            *self.public_preview_templates,
+            f"{opts.app_label}/{opts.model_name}_detail.html",
+            "admin/editorial/public_preview_fallback.html",
+        ]
+        template = select_template(names)
+        context = {"object": obj, opts.model_name: obj, "item": obj, "is_preview": True}
+        context.update(self.public_preview_context(request, obj))
+        return TemplateResponse(request, template, context)
+
+    def public_preview_context(self, request, obj) -> dict:
+        """Extra context the public detail template needs; content admins may add to it."""
+        return {}
+
+    # Actions
+
+    def has_review_permission(self, request):
+        return request.user.has_perm("editorial.review_item")
+
+    @admin.action(description=_("Approve selected items"), permissions=["review"])
+    def approve_selected(self, request, queryset):
+        """Approve each selected item on its own; report the ones refused and why."""
+        approved, refused = 0, []
+        for item in queryset:
+            try:
+                services.item_approve(item=item, by=request.user)
+            except EditorialError as error:
+                refused.append(f"“{item.title}”: {error}")
+            else:
+                approved += 1
+        if approved:
+            self.message_user(
+                request,
+                ngettext("%(count)d item approved.", "%(count)d items approved.", approved)
+                % {"count": approved},
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(
+                request,
+                gettext("Not approved: %(items)s") % {"items": "; ".join(refused)},
+                messages.WARNING,
+            )
+
+
+def request_site_name() -> str:
+    from django.conf import settings
+
+    return settings.SITE_NAME or gettext("Alumni Association")
+
+
+def _flat(options: dict) -> list[str]:
+    names = []
+    for entry in options.get("fields", ()):
+        names.extend(entry if isinstance(entry, (list, tuple)) else [entry])
+    return names
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The office's read-only audit log, and the host of the cross-type review queue."""
+
+    list_display = ("created_at", "action", "item_link", "from_state", "to_state", "user")
+    list_filter = ("action", "to_state", "content_type")
+    search_fields = ("action", "comment", "user__username")
+    date_hierarchy = "created_at"
+    list_select_related = ("user", "content_type")
+
+    @admin.display(description=_("item"))
+    def item_link(self, obj):
+        content_type = obj.content_type
+        label = f"{content_type.name} #{obj.object_id}"
+        try:
+            url = reverse(
+                f"admin:{content_type.app_label}_{content_type.model}_change",
+                args=[obj.object_id],
+            )
+        except NoReverseMatch:
+            return label
+        return format_html('<a href="{}">{}</a>', url, label)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "review-queue/",
+                self.admin_site.admin_view(self.review_queue_view),
+                name="editorial_review_queue",
+            ),
+            *super().get_urls(),
+        ]
+
+    def review_queue_view(self, request):
+        """Everything awaiting review, across the four content types, oldest first."""
+        # Everything waiting, the user's own items marked: reviewers cannot approve those.
+        items = selectors.items_awaiting_review()
+        rows = [
+            {
+                "item": item,
+                "type": item._meta.verbose_name,
+                "badge": state_badge(item),
+                "url": admin_change_url(item),
+                "own": item.created_by_id == request.user.pk,
+            }
+            for item in items
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Review queue"),
+            "rows": rows,
+            "is_reviewer": request.user.has_perm("editorial.review_item"),
+        }
+        return TemplateResponse(request, "admin/editorial/review_queue.html", context)

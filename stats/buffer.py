@@ -1,0 +1,290 @@
+"""The page-view buffer: counts kept in the cache between two flushes.
+
+A page view must not touch the database (no row lock, no write per request), so it only adds
+to counters in the cache; `stats.services.views_flush` moves them into `DailyViews` every minute.
+One interface, two implementations, chosen by the backend of the `default` cache:
+
+- `RedisViewBuffer` (Redis, production and CI): one Lua script per view does the repeat check,
+  the distinct-visitor check and the increments atomically in a single round trip. All counts
+  live in one hash, which is its own registry of dirty keys: the flush renames it away
+  atomically (later views start a new hash), so no increment is lost or counted twice.
+- `SqliteViewBuffer` (any other backend; meant for the file cache on one machine): the same
+  steps in SQLite transactions, in a file in the cache's folder rather than as cache entries,
+  because the file cache deletes entries at random once it holds more than MAX_ENTRIES.
+
+A claimed batch carries a token until it is released, so a flush that died half-way is retried
+with the same token and `FlushBatch` tells whether it was already written.
+"""
+
+import os
+import secrets
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+
+BATCH_FIELD = "__batch"
+SALT_TIMEOUT = int(timedelta(days=2).total_seconds())
+
+# Salts already read by this process, by (buffer identity, day): one cache read per day.
+_salts: dict[tuple[str, date], str] = {}
+
+
+class ViewBuffer(Protocol):
+    identity: str
+
+    def load_salt(self, day: date) -> str:
+        """The day's random salt, created by whichever process asks first."""
+
+    def record(
+        self,
+        *,
+        seen_key: str,
+        visitor_key: str,
+        views_field: str,
+        visitors_field: str,
+        repeat_seconds: int,
+        visitor_seconds: int,
+    ) -> int:
+        """Count one view unless `seen_key` is live: 0 repeat, 1 view, 2 view of a new visitor."""
+
+    def claim(self) -> tuple[str, dict[str, int]]:
+        """Take the counts for a flush: (token, {field: count}); ("", {}) when there are none.
+
+        A batch claimed before and not released is returned again, with its old token.
+        """
+
+    def release(self, token: str) -> None:
+        """Forget the claimed batch `token` (it is in the database now)."""
+
+
+def view_buffer() -> ViewBuffer:
+    """The buffer on the `default` cache."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        return RedisViewBuffer(cache)
+    return SqliteViewBuffer(cache)
+
+
+def day_salt(buffer: ViewBuffer, day: date) -> str:
+    """The salt of `day`, read from the cache once per process and day."""
+    key = (buffer.identity, day)
+    salt = _salts.get(key)
+    if salt is None:
+        salt = buffer.load_salt(day)
+        if len(_salts) > 64:
+            _salts.clear()
+        _salts[key] = salt
+    return salt
+
+
+# Redis -----------------------------------------------------------------------------------------
+
+_RECORD = b"""
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
+  redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
+  return 2
+end
+return 1
+"""
+_CLAIM = b"""
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+  redis.call('RENAME', KEYS[1], KEYS[2])
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+end
+return redis.call('HGETALL', KEYS[2])
+"""
+_RELEASE = b"""
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class _Script:
+    """A Lua script run by EVALSHA, loaded into the server the first time it is missing."""
+
+    def __init__(self, source: bytes):
+        from redis.commands.core import Script
+
+        self.script = Script(None, source)
+
+    def __call__(self, client, keys, args):
+        return self.script(keys=keys, args=args, client=client)
+
+
+_record = _Script(_RECORD)
+_claim = _Script(_CLAIM)
+_release = _Script(_RELEASE)
+
+
+class RedisViewBuffer:
+    def __init__(self, cache: RedisCache):
+        self.cache = cache
+        self.identity = f"redis:{cache._servers}:{cache.key_prefix}"
+        self.buffer_key = cache.make_key("stats:buffer")
+        self.pending_key = cache.make_key("stats:buffer:pending")
+
+    def _client(self):
+        return self.cache._cache.get_client(write=True)
+
+    def load_salt(self, day: date) -> str:
+        key = f"stats:salt:{day.isoformat()}"
+        for _attempt in range(3):
+            self.cache.add(key, secrets.token_hex(16), SALT_TIMEOUT)
+            salt = self.cache.get(key)
+            if salt:
+                return salt
+        raise RuntimeError("the cache keeps no salt")
+
+    def record(
+        self,
+        *,
+        seen_key: str,
+        visitor_key: str,
+        views_field: str,
+        visitors_field: str,
+        repeat_seconds: int,
+        visitor_seconds: int,
+    ) -> int:
+        keys = [self.cache.make_key(seen_key), self.cache.make_key(visitor_key), self.buffer_key]
+        args = [repeat_seconds, visitor_seconds, views_field, visitors_field]
+        return int(_record(self._client(), keys, args))
+
+    def claim(self) -> tuple[str, dict[str, int]]:
+        flat = _claim(
+            self._client(), [self.buffer_key, self.pending_key], [BATCH_FIELD, uuid.uuid4().hex]
+        )
+        data = {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
+        token = data.pop(BATCH_FIELD, "")
+        return token, {field: int(value) for field, value in data.items()}
+
+    def release(self, token: str) -> None:
+        _release(self._client(), [self.pending_key], [BATCH_FIELD, token])
+
+
+# Any other cache: a SQLite file in the cache's folder -----------------------------------------
+
+_local = threading.local()
+
+_SCHEMA = """
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, expires REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS counts (field TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pending (field TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+
+class SqliteViewBuffer:
+    """The buffer in a SQLite file beside the file cache's entries (or in DATA_DIR/stats).
+
+    Not in the file cache's own entries: that cache deletes a random third of them whenever it
+    holds more than MAX_ENTRIES (300 by default), which lost repeat marks under load. SQLite
+    gives the atomic steps across processes and threads that the file cache does not.
+    """
+
+    def __init__(self, cache):
+        directory = Path(getattr(cache, "_dir", None) or settings.DATA_DIR / "stats")
+        self.path = directory / "stats-buffer.sqlite3"
+        self.identity = f"sqlite:{self.path}"
+
+    def _db(self) -> sqlite3.Connection:
+        connections = getattr(_local, "connections", None)
+        if connections is None or _local.pid != os.getpid():
+            connections = _local.connections = {}
+            _local.pid = os.getpid()
+        db = connections.get(self.path)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA busy_timeout = 30000")
+            db.executescript(_SCHEMA)
+            db.execute("PRAGMA synchronous = NORMAL")
+            connections[self.path] = db
+        return db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def load_salt(self, day: date) -> str:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO meta VALUES (?, ?)",
+                (f"salt:{day.isoformat()}", secrets.token_hex(16)),
+            )
+            db.execute(
+                "DELETE FROM meta WHERE name LIKE 'salt:%' AND name < ?",
+                (f"salt:{(day - timedelta(days=1)).isoformat()}",),
+            )
+            (salt,) = db.execute(
+                "SELECT value FROM meta WHERE name = ?", (f"salt:{day.isoformat()}",)
+            ).fetchone()
+        return salt
+
+    def record(
+        self,
+        *,
+        seen_key: str,
+        visitor_key: str,
+        views_field: str,
+        visitors_field: str,
+        repeat_seconds: int,
+        visitor_seconds: int,
+    ) -> int:
+        now = time.time()
+        with self._transaction() as db:
+            if not self._mark(db, seen_key, now, now + repeat_seconds):
+                return 0
+            new_visitor = self._mark(db, visitor_key, now, now + visitor_seconds)
+            fields = [views_field, visitors_field] if new_visitor else [views_field]
+            db.executemany(
+                "INSERT INTO counts VALUES (?, 1) ON CONFLICT (field) DO UPDATE SET n = n + 1",
+                [(field,) for field in fields],
+            )
+        return 2 if new_visitor else 1
+
+    @staticmethod
+    def _mark(db, key: str, now: float, expires: float) -> bool:
+        """Set `key` unless it is live; whether it was set."""
+        db.execute("DELETE FROM seen WHERE key = ? AND expires <= ?", (key, now))
+        return db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, expires)).rowcount == 1
+
+    def claim(self) -> tuple[str, dict[str, int]]:
+        with self._transaction() as db:
+            db.execute("DELETE FROM seen WHERE expires <= ?", (time.time(),))
+            row = db.execute("SELECT value FROM meta WHERE name = 'pending'").fetchone()
+            if row is None:
+                if db.execute("SELECT 1 FROM counts LIMIT 1").fetchone() is None:
+                    return "", {}
+                row = (uuid.uuid4().hex,)
+                db.execute("INSERT INTO meta VALUES ('pending', ?)", row)
+                db.execute("INSERT INTO pending SELECT field, n FROM counts")
+                db.execute("DELETE FROM counts")
+            return row[0], dict(db.execute("SELECT field, n FROM pending").fetchall())
+
+    def release(self, token: str) -> None:
+        with self._transaction() as db:
+            if db.execute(
+                "DELETE FROM meta WHERE name = 'pending' AND value = ?", (token,)
+            ).rowcount:
+                db.execute("DELETE FROM pending")

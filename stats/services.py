@@ -1,0 +1,252 @@
+"""Counting page views and storing WeChat read statistics.
+
+A public page view goes `ViewCountMiddleware` → `view_record` (cache only) → `views_flush`
+(every minute, by `stats.tasks.views_flush_task`) → `DailyViews`. WeChat's datacube rows go
+`wechat_stats_sync` → `wechat_stats_store` → `WeChatArticleStat` / `WeChatReadSource`.
+"""
+
+import dataclasses
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .buffer import day_salt, view_buffer
+from .errors import StatsRowError
+from .models import DailyViews, FlushBatch, UserSource, WeChatArticleStat, WeChatReadSource
+
+logger = logging.getLogger(__name__)
+
+# Crawlers, link previews, monitors, scripts and headless browsers: none of them is a reader.
+BOT_USER_AGENT = re.compile(
+    r"bot|spider|crawl|slurp|archiver|curl|wget|python-requests|python-urllib|httpx|aiohttp|"
+    r"go-http-client|okhttp|java/|libwww|scrapy|headless|phantomjs|selenium|puppeteer|"
+    r"playwright|lighthouse|facebookexternalhit|preview|monitor|uptime|pingdom|apachebench|"
+    r"^wrk",
+    re.IGNORECASE,
+)
+FLUSH_BATCHES_KEPT = timedelta(days=7)
+
+
+def is_bot(user_agent: str) -> bool:
+    """Whether a User-Agent is a robot's (an empty one counts as a robot)."""
+    return not user_agent.strip() or bool(BOT_USER_AGENT.search(user_agent))
+
+
+def visitor_hash(*, salt: str, ip: str, user_agent: str) -> str:
+    """A visitor's pseudonym for one day: useless without that day's salt, which expires."""
+    return hashlib.sha256(f"{salt}\n{ip}\n{user_agent}".encode()).hexdigest()[:32]
+
+
+def view_record(
+    *, model_label: str, object_id: int, ip: str, user_agent: str, now: datetime | None = None
+) -> bool:
+    """Count one public view of an item in the cache buffer; True if it was counted.
+
+    Robots are not counted, nor the same visitor (IP and User-Agent) viewing the same item again
+    within STATS_REPEAT_WINDOW. Only a daily salted hash of the visitor reaches the cache, and
+    only until the window or the day ends. Raises whatever the cache raises when it is down.
+    """
+    if is_bot(user_agent):
+        return False
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    buffer = view_buffer()
+    visitor = visitor_hash(salt=day_salt(buffer, day), ip=ip, user_agent=user_agent)
+    item = f"{model_label.lower()}|{int(object_id)}"
+    tomorrow = datetime.combine(day + timedelta(days=1), datetime.min.time(), now.tzinfo)
+    counted = buffer.record(
+        seen_key=f"stats:seen:{visitor}:{item}",
+        visitor_key=f"stats:visitor:{day.isoformat()}:{visitor}:{item}",
+        views_field=f"{day.isoformat()}|{item}|v",
+        visitors_field=f"{day.isoformat()}|{item}|u",
+        repeat_seconds=max(1, int(settings.STATS_REPEAT_WINDOW.total_seconds())),
+        visitor_seconds=max(60, int((tomorrow - now).total_seconds()) + 60),
+    )
+    return counted > 0
+
+
+def views_flush() -> int:
+    """Move the buffered counts into `DailyViews`; returns how many day rows it added to.
+
+    Safe to run twice, or in two workers at once: a batch is written under its token once
+    (`FlushBatch`), and a batch whose write failed stays in the buffer for the next run.
+    Raises database errors (the batch is then kept).
+    """
+    buffer = view_buffer()
+    token, counts = buffer.claim()
+    if not token:
+        return 0
+    rows = _daily_rows(counts)
+    with transaction.atomic():
+        _batch, created = FlushBatch.objects.get_or_create(token=token)
+        if created:
+            _upsert_daily_views(rows)
+        FlushBatch.objects.filter(flushed_at__lt=timezone.now() - FLUSH_BATCHES_KEPT).delete()
+    buffer.release(token)
+    return len(rows) if created else 0
+
+
+def _daily_rows(counts: dict[str, int]) -> dict[tuple[int, int, date], list[int]]:
+    """{(content type id, object id, day): [views, visitors]} from the buffer's fields."""
+    content_types: dict[str, int | None] = {}
+    rows: dict[tuple[int, int, date], list[int]] = {}
+    for field, count in counts.items():
+        try:
+            day, label, object_id, kind = field.split("|")
+            key_day, key_object = date.fromisoformat(day), int(object_id)
+        except ValueError:
+            logger.warning("Dropped a malformed view counter %r", field)
+            continue
+        if label not in content_types:
+            try:
+                content_types[label] = ContentType.objects.get_for_model(apps.get_model(label)).pk
+            except (LookupError, ValueError):
+                content_types[label] = None
+        if content_types[label] is None:
+            logger.warning("Dropped view counters of an unknown model %r", label)
+            continue
+        row = rows.setdefault((content_types[label], key_object, key_day), [0, 0])
+        row[0 if kind == "v" else 1] += int(count)
+    return rows
+
+
+def _upsert_daily_views(rows: dict[tuple[int, int, date], list[int]]) -> None:
+    # One INSERT … ON CONFLICT DO UPDATE adding to the stored numbers (PostgreSQL and SQLite):
+    # atomic per row without a lock, and right even if another writer got there first.
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(DailyViews._meta.db_table)
+    content_type = quote(DailyViews._meta.get_field("content_type").column)
+    sql = (
+        f"INSERT INTO {table} ({content_type}, object_id, day, views, visitors) "
+        f"VALUES (%s, %s, %s, %s, %s) "
+        f"ON CONFLICT ({content_type}, object_id, day) DO UPDATE SET "
+        f"views = {table}.views + excluded.views, visitors = {table}.visitors + excluded.visitors"
+    )
+    params = [
+        (ct, object_id, connection.ops.adapt_datefield_value(day), views, visitors)
+        for (ct, object_id, day), (views, visitors) in sorted(rows.items())
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+# WeChat read statistics (datacube) --------------------------------------------------------------
+
+
+def wechat_stats_store(*, rows: Iterable, day: date) -> int:
+    """Store one day's datacube rows, replacing what was stored for the same push/source and day.
+
+    `rows` mixes getarticlesummary rows (with `msgid` = "<msg_data_id>_<index>") and getuserread
+    rows (with `user_source`), as dicts in WeChat's field names or the gateway's dataclasses.
+    A row is stored under its `ref_date`, else under `day`. Returns how many rows were stored.
+    Raises StatsRowError, before storing anything, when a row is not understood.
+    """
+    articles: dict[tuple[str, int, date], dict] = {}
+    sources: dict[tuple[date, int], dict] = {}
+    for row in rows:
+        data = dataclasses.asdict(row) if dataclasses.is_dataclass(row) else dict(row)
+        row_day = _row_day(data, default=day)
+        counters = {name: _integer(data, name) for name in WeChatArticleStat.COUNTERS}
+        if data.get("msgid") or data.get("msg_data_id"):
+            msg_data_id, index = _push_and_index(data)
+            title = str(data.get("title") or "")[:128]
+            articles[(msg_data_id, index, row_day)] = {**counters, "title": title}
+        elif "user_source" in data:
+            source = _integer(data, "user_source")
+            if source not in UserSource.values:
+                raise StatsRowError(
+                    _("Unknown WeChat reader source %(source)s.") % {"source": source}
+                )
+            sources[(row_day, source)] = counters
+        else:
+            raise StatsRowError(_("A WeChat statistics row has neither msgid nor user_source."))
+    updated = [*WeChatArticleStat.COUNTERS, "updated_at"]
+    with transaction.atomic():
+        WeChatArticleStat.objects.bulk_create(
+            [
+                WeChatArticleStat(msg_data_id=m, article_index=i, day=d, **values)
+                for (m, i, d), values in articles.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["msg_data_id", "article_index", "day"],
+            update_fields=[*updated, "title"],
+        )
+        WeChatReadSource.objects.bulk_create(
+            [
+                WeChatReadSource(day=d, user_source=s, **values)
+                for (d, s), values in sources.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["day", "user_source"],
+            update_fields=updated,
+        )
+    return len(articles) + len(sources)
+
+
+def wechat_stats_sync(*, day: date, fetch: Callable[[date], Iterable]) -> int:
+    """Fetch one day's datacube rows with `fetch(day)` and store them (see wechat_stats_store).
+
+    Re-running it for the same day replaces that day's numbers, never adds to them. Raises what
+    `fetch` raises (wechat.errors when it is `datacube_rows`) and StatsRowError; nothing is
+    stored then.
+    """
+    return wechat_stats_store(rows=list(fetch(day)), day=day)
+
+
+def datacube_rows(day: date) -> list:
+    """The day's per-article summary and reads by source, from WeChat through the gateway.
+
+    Raises wechat.errors (RetryableError when WeChat or the network fails).
+    """
+    from wechat.gateway import WeChatGateway
+
+    gateway = WeChatGateway()
+    return [*gateway.article_summary(day), *gateway.user_read(day, day)]
+
+
+def _row_day(data: dict, *, default: date) -> date:
+    value = data.get("ref_date")
+    if not value:
+        return default
+    try:
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        raise StatsRowError(
+            _("Bad date %(value)r in WeChat statistics.") % {"value": value}
+        ) from None
+
+
+def _integer(data: dict, name: str) -> int:
+    try:
+        value = int(data.get(name) or 0)
+    except (TypeError, ValueError):
+        value = -1
+    if value < 0:
+        raise StatsRowError(
+            _("Bad number %(value)r for %(name)s in WeChat statistics.")
+            % {"value": data.get(name), "name": name}
+        )
+    return value
+
+
+def _push_and_index(data: dict) -> tuple[str, int]:
+    if data.get("msg_data_id"):
+        return str(data["msg_data_id"]), _integer(data, "article_index") or 1
+    msgid = str(data["msgid"])
+    push, _sep, index = msgid.rpartition("_")
+    if not push:
+        return msgid, 1
+    if not index.isdigit():
+        raise StatsRowError(_("Bad msgid %(value)r in WeChat statistics.") % {"value": msgid})
+    return push, int(index)

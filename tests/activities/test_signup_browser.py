@@ -1,0 +1,86 @@
+"""The public site on a phone-sized Chromium: the layout fits and an alumnus can sign up."""
+
+import pytest
+
+from activities.models import Registration, RegistrationStatus
+from editorial.models import State
+from tests.factories import ActivityFactory, ArticleFactory, DonationProjectFactory, GiftFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium for the module (launching it is the slow part)."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
+    # between browser steps are plain synchronous calls all the same.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(chromium, live_server):
+    """A fresh page in a phone-sized window (own cookies), pointed at the live server."""
+    context = chromium.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def _fits_the_screen(page) -> bool:
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
+def test_home_fits_a_phone_screen_without_sideways_scrolling(phone, live_server):
+    ArticleFactory(state=State.PUBLISHED, title="一个非常非常长的新闻标题用来检验换行是否正常")
+    ActivityFactory(state=State.PUBLISHED)
+    project = DonationProjectFactory(state=State.PUBLISHED)
+    GiftFactory(project=project)
+
+    phone.goto(live_server.url + "/")
+
+    assert phone.locator(".site-nav a").count() == 4
+    assert phone.locator(".progress-bar").count() == 1
+    assert _fits_the_screen(phone)
+
+
+def test_an_alumnus_signs_up_and_cancels_on_a_phone(phone, live_server):
+    activity = ActivityFactory(state=State.PUBLISHED, title="返校日", capacity=20)
+
+    phone.goto(live_server.url + activity.get_absolute_url())
+    assert _fits_the_screen(phone)
+    phone.fill("#id_name", "张三")
+    phone.fill("#id_class_year", "2010")
+    phone.fill("#id_phone", "138 0013 8000")
+    phone.get_by_role("button", name="我要报名").click()
+    phone.get_by_role("heading", name="报名成功").wait_for()
+    phone.get_by_role("link", name="取消报名").click()
+    phone.get_by_role("button", name="确定取消报名").click()
+    phone.get_by_text("该报名已取消。").first.wait_for()
+
+    registration = Registration.objects.get()
+    assert (registration.phone, registration.status) == (
+        "13800138000",
+        RegistrationStatus.CANCELLED,
+    )

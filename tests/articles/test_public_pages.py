@@ -1,0 +1,175 @@
+import pytest
+from django.urls import reverse
+
+from editorial.models import State
+from tests.factories import (
+    ArticleFactory,
+    ArticlePhotoFactory,
+    BranchFactory,
+    CategoryFactory,
+    DepartmentFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PUBLISHED = State.PUBLISHED
+UNPUBLISHED = [State.DRAFT, State.SUBMITTED, State.APPROVED, State.SCHEDULED, State.REJECTED,
+               State.WITHDRAWN]  # fmt: skip
+
+
+def test_news_list_shows_published_articles(client):
+    ArticleFactory(state=PUBLISHED, title="校庆120周年")
+
+    response = client.get(reverse("articles:list"))
+
+    assert response.status_code == 200
+    assert "校庆120周年" in response.content.decode()
+
+
+@pytest.mark.parametrize("state", UNPUBLISHED)
+def test_news_list_leaves_out_unpublished_articles(client, state):
+    ArticleFactory(state=state, title="未发布的新闻")
+
+    response = client.get(reverse("articles:list"))
+
+    assert "未发布的新闻" not in response.content.decode()
+
+
+def test_news_detail_shows_a_published_article(client):
+    article = ArticleFactory(state=PUBLISHED, title="校庆120周年", body="<p>盛况空前。</p>")
+
+    response = client.get(reverse("articles:detail", args=[article.pk]))
+
+    assert response.status_code == 200
+    assert "盛况空前。" in response.content.decode()
+
+
+@pytest.mark.parametrize("state", UNPUBLISHED)
+def test_news_detail_of_an_unpublished_article_is_not_found(client, state):
+    article = ArticleFactory(state=state)
+
+    response = client.get(reverse("articles:detail", args=[article.pk]))
+
+    assert response.status_code == 404
+
+
+def test_news_detail_renders_the_sanitized_body_as_html(client):
+    article = ArticleFactory(
+        state=PUBLISHED, body="<p><strong>重要</strong><script>x()</script></p>"
+    )
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert "<p><strong>重要</strong></p>" in page
+    assert "x()" not in page
+
+
+def test_news_detail_shows_source_department_author_and_original_link(client):
+    article = ArticleFactory(
+        state=PUBLISHED,
+        department=DepartmentFactory(name="党委宣传部"),
+        author="王小明",
+        source_url="https://news.example.edu.cn/1.html",
+    )
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert "党委宣传部" in page
+    assert "王小明" in page
+    assert 'href="https://news.example.edu.cn/1.html"' in page
+    assert "阅读原文" in page
+
+
+def test_news_detail_shows_the_articles_photos_with_captions(client):
+    article = ArticleFactory(state=PUBLISHED)
+    photo = ArticlePhotoFactory(article=article, caption="校友合影")
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert photo.image.url in page
+    assert "校友合影" in page
+
+
+def test_news_detail_names_the_branch_of_a_liaisons_article(client):
+    article = ArticleFactory(
+        state=PUBLISHED, department=None, branch=BranchFactory(name="深圳校友会")
+    )
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert "深圳校友会" in page
+
+
+def test_news_list_filtered_by_category_shows_only_that_category(client):
+    campus = CategoryFactory(slug="campus", name="校园新闻")
+    ArticleFactory(state=PUBLISHED, category=campus, title="图书馆开馆")
+    ArticleFactory(state=PUBLISHED, category=CategoryFactory(slug="alumni"), title="校友返校")
+
+    response = client.get(reverse("articles:list"), {"category": "campus"})
+
+    page = response.content.decode()
+    assert "图书馆开馆" in page
+    assert "校友返校" not in page
+
+
+def test_news_list_with_an_unknown_category_is_not_found(client):
+    response = client.get(reverse("articles:list"), {"category": "no-such-thing"})
+
+    assert response.status_code == 404
+
+
+def test_news_list_shows_12_articles_per_page_newest_first(client):
+    articles = ArticleFactory.create_batch(13, state=PUBLISHED)
+
+    first = client.get(reverse("articles:list"))
+    second = client.get(reverse("articles:list"), {"page": 2})
+
+    assert [a.pk for a in first.context["articles"]] == [a.pk for a in articles[:0:-1]]
+    assert [a.pk for a in second.context["articles"]] == [articles[0].pk]
+    assert "第 1 页，共 2 页" in first.content.decode()
+
+
+def test_news_list_page_links_keep_the_category(client):
+    campus = CategoryFactory(slug="campus")
+    ArticleFactory.create_batch(13, state=PUBLISHED, category=campus)
+
+    page = client.get(reverse("articles:list"), {"category": "campus"}).content.decode()
+
+    assert 'href="?category=campus&amp;page=2"' in page
+
+
+def test_news_list_with_a_page_number_that_is_not_one_shows_the_first_page(client):
+    ArticleFactory(state=PUBLISHED, title="唯一的新闻")
+
+    response = client.get(reverse("articles:list"), {"page": "abc"})
+
+    assert response.status_code == 200
+    assert "唯一的新闻" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", [{}, {"category": "campus"}])
+def test_news_list_runs_as_many_queries_for_20_articles_as_for_2(
+    client, queries_for, django_assert_num_queries, query
+):
+    campus = CategoryFactory(slug="campus")
+    ArticleFactory.create_batch(2, state=PUBLISHED, category=campus)
+    url = reverse("articles:list") + ("?category=campus" if query else "")
+    expected = queries_for(url)
+    ArticleFactory.create_batch(18, state=PUBLISHED, category=campus)
+
+    with django_assert_num_queries(expected):
+        client.get(url)
+
+
+def test_news_detail_runs_as_many_queries_for_20_photos_as_for_2(
+    client, queries_for, django_assert_num_queries
+):
+    article = ArticleFactory(state=PUBLISHED)
+    ArticlePhotoFactory.create_batch(2, article=article)
+    ArticleFactory.create_batch(2, state=PUBLISHED, category=article.category)
+    expected = queries_for(article.get_absolute_url())
+    ArticlePhotoFactory.create_batch(18, article=article)
+    ArticleFactory.create_batch(18, state=PUBLISHED, category=article.category)
+
+    with django_assert_num_queries(expected):
+        client.get(article.get_absolute_url())

@@ -1,0 +1,12 @@
+"""Signals of the wechat app.
+
+`callback_received` is sent after the transaction that stored a new CallbackEvent commits,
+with `sender=CallbackEvent` and `event` (the CallbackEvent). It is not sent again for WeChat's
+retries of the same event. Receivers run inside the callback request, which WeChat abandons
+after 5 seconds: they should only enqueue work (a Celery task carrying `event.pk`). They are
+called with `send_robust`, so one failing receiver neither stops the others nor the answer.
+"""
+
+from django.dispatch import Signal
+
+callback_received = Signal()

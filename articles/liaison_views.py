@@ -2,34 +2,28 @@
 
 Pages need a login and the `editorial.use_liaison_portal` permission; a liaison only ever sees
 the submissions of the branches they are a liaison of (anything else is a 404). State changes go
-through `editorial.services`; `submission_create` and `submission_resubmit` wrap them with the
-photo rows in one transaction and remove the photo files again when that transaction fails.
+through `editorial.services`, by way of `articles.services` for submissions with photos.
 """
 
-import contextlib
-from collections.abc import Iterable, Iterator
-from datetime import date
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Count, Max, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from alumni.models import Branch
-from editorial import services
 from editorial.errors import EditorialError, InvalidValueError
-from editorial.models import ReviewComment, State
+from editorial.models import State
 
 from .liaison_forms import SubmissionEditForm, SubmissionForm
-from .models import Article, ArticlePhoto
+from .models import Article
+from .selectors import branch_submissions
+from .services import submission_create, submission_resubmit
 
 PORTAL_PERMISSION = "editorial.use_liaison_portal"
 EDITABLE_STATES = (State.REJECTED, State.DRAFT)
@@ -55,109 +49,6 @@ def liaison_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def branch_submissions(*, user):
-    """Articles of the branches `user` is a liaison of, newest first, with their review comments.
-
-    The comments, branch and photo count come with a fixed number of queries, whatever the size.
-    """
-    return (
-        Article.objects.filter(branch__in=Branch.objects.filter(liaisons=user))
-        .select_related("branch")
-        .annotate(photo_count=Count("photos"))
-        .prefetch_related(
-            Prefetch(
-                "review_comments",
-                queryset=ReviewComment.objects.order_by("created_at", "pk"),
-                to_attr="comments",
-            )
-        )
-        .order_by("-created_at", "-pk")
-    )
-
-
-def submission_create(
-    *,
-    by,
-    branch: Branch,
-    title: str,
-    body: str,
-    event_date: date | None,
-    photos: Iterable[ContentFile],
-) -> Article:
-    """Create a branch's article with its photos and submit it for review, all or nothing.
-
-    Photos must already be validated (editorial.images.process_photo). Raises EditorialError
-    (NotAllowedError, InvalidValueError for bad field values, TransitionError); then no row and
-    no photo file remains.
-    """
-    with _files_removed_on_error() as written, transaction.atomic():
-        article = services.item_save(
-            item=Article(),
-            by=by,
-            data={"title": title, "body": body, "event_date": event_date, "branch": branch},
-        )
-        _add_photos(article=article, photos=photos, written=written)
-        return services.item_submit(item=article, by=by)
-
-
-def submission_resubmit(
-    *,
-    article: Article,
-    by,
-    branch: Branch,
-    title: str,
-    body: str,
-    event_date: date | None,
-    new_photos: Iterable[ContentFile] = (),
-    remove_photos: Iterable[ArticlePhoto] = (),
-) -> Article:
-    """Save a liaison's changes to a sent-back (or draft) article and submit it again.
-
-    Raises EditorialError (TransitionError when the article is no longer editable,
-    NotAllowedError, InvalidValueError for bad field values); then nothing changes.
-    """
-    with _files_removed_on_error() as written, transaction.atomic():
-        data = {"title": title, "body": body, "event_date": event_date, "branch": branch}
-        article = services.item_save(item=article, by=by, data=data)
-        removed = list(remove_photos)
-        removed_files = [photo.image.name for photo in removed]
-        article.photos.filter(pk__in=[photo.pk for photo in removed]).delete()
-        _add_photos(article=article, photos=new_photos, written=written)
-        article = services.item_submit(item=article, by=by)
-        transaction.on_commit(lambda: _delete_files(removed_files))
-    return article
-
-
-def _add_photos(*, article: Article, photos: Iterable[ContentFile], written: list) -> None:
-    last = article.photos.aggregate(last=Max("position"))["last"]
-    start = 0 if last is None else last + 1
-    for offset, content in enumerate(photos):
-        photo = ArticlePhoto(article=article, position=start + offset)
-        photo.image.save(content.name, content, save=False)
-        written.append(photo.image.name)
-        photo.save()
-
-
-@contextlib.contextmanager
-def _files_removed_on_error() -> Iterator[list[str]]:
-    """Yield a list to note written file names in; delete those files if the block fails.
-
-    A rolled-back transaction takes the rows back but not files in MEDIA_ROOT.
-    """
-    written: list[str] = []
-    try:
-        yield written
-    except BaseException:
-        _delete_files(written)
-        raise
-
-
-def _delete_files(names: Iterable[str]) -> None:
-    storage = ArticlePhoto._meta.get_field("image").storage
-    for name in names:
-        storage.delete(name)
 
 
 class LoginView(auth_views.LoginView):

@@ -66,16 +66,26 @@ ROLE_PERMISSIONS = {
 }
 
 
-def roles_sync(*, group_model, permission_model) -> None:
-    """Create the four groups and give each exactly its permissions."""
+def roles_sync(*, group_model, permission_model, additive: bool = False) -> None:
+    """Create the four groups and give each its permissions.
+
+    With `additive`, groups that exist keep any permission the office gave them and only gain
+    the ones they lack (run after every migrate, so new models' permissions reach the roles).
+    """
+    all_perms = list(permission_model.objects.select_related("content_type"))
     for name, codes in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.get_or_create(name=name)
-        if codes is None:
-            perms = permission_model.objects.all()
+        perms = [
+            p for p in all_perms if codes is None or (p.content_type.app_label, p.codename) in codes
+        ]
+        if additive:
+            group.permissions.add(*perms)
         else:
-            perms = [
-                p
-                for p in permission_model.objects.select_related("content_type")
-                if (p.content_type.app_label, p.codename) in codes
-            ]
-        group.permissions.set(perms)
+            group.permissions.set(perms)
+
+
+def roles_sync_after_migrate(sender, **kwargs) -> None:
+    """post_migrate receiver: keep the roles complete as apps and models are added."""
+    from django.contrib.auth.models import Group, Permission
+
+    roles_sync(group_model=Group, permission_model=Permission, additive=True)

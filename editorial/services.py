@@ -284,6 +284,8 @@ def _snapshot(item: EditorialItem, *, by) -> Revision:
 def item_save(*, item: EditorialItem, by, data: dict | None = None) -> EditorialItem:
     """Save edits to a draft, sent-back or withdrawn item and keep a Revision of them.
 
+    A withdrawn item that is edited becomes a draft again, so it needs a new review.
+
     The fields in `data` (names or attnames, e.g. "category" or "category_id") are set on `item`
     first; the workflow fields (state, published_at, created_by…) keep their stored values. An
     unsaved item is created as a draft, owned by `by` unless it names another author (liaisons
@@ -319,10 +321,23 @@ def item_save(*, item: EditorialItem, by, data: dict | None = None) -> Editorial
         for name, value in data.items():
             setattr(item, name, value)
         _validate(item)
+        # Edited content must be reviewed again: a withdrawn item that is changed becomes a
+        # draft, so it cannot go back to the public without a second pair of eyes.
+        reopened = not created and item.state == State.WITHDRAWN
+        if reopened:
+            item.state = State.DRAFT
         item.save()
         _snapshot(item, by=by)
         if created:
             _audit(item, action="editorial.item.created", by=by, to_state=item.state)
+        elif reopened:
+            _audit(
+                item,
+                action="editorial.item.reopened",
+                by=by,
+                from_state=State.WITHDRAWN,
+                to_state=State.DRAFT,
+            )
     return item
 
 

@@ -86,29 +86,6 @@ def liaison_branch(liaison):
 
 
 @pytest.fixture(autouse=True)
-def _roles_after_flush(request):
-    """Put the role groups back for a transactional test (transaction=True, live_server).
-
-    Such a test may run after another one whose flush emptied every table, the groups that the
-    data migration editorial/0002_roles created included; the role factories need them.
-    """
-    marker = request.node.get_closest_marker("django_db")
-    transactional = bool(
-        {"transactional_db", "live_server"} & set(request.fixturenames)
-        or (marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
-    )
-    if not transactional:
-        return
-    request.getfixturevalue("_django_db_helper")
-    from django.contrib.auth.models import Group, Permission
-
-    from editorial.roles import ROLE_PERMISSIONS, roles_sync
-
-    if Group.objects.filter(name__in=ROLE_PERMISSIONS).count() < len(ROLE_PERMISSIONS):
-        roles_sync(group_model=Group, permission_model=Permission)
-
-
-@pytest.fixture(autouse=True)
 def _no_view_counting(settings):
     """Public pages count their views only in the tests that ask for it (`view_cache`)."""
     settings.STATS_COUNT_VIEWS = False

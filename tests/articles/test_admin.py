@@ -9,11 +9,6 @@ from tests.factories import ArticleFactory, BranchFactory, EditorFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _articles(count):
     # Each with its own author, category, department and branch: the columns show all four.
     for n in range(count):

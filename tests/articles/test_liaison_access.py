@@ -6,11 +6,6 @@ from tests.factories import ArticleFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def portal_urls(liaison, liaison_branch):
     article = ArticleFactory(branch=liaison_branch, created_by=liaison)

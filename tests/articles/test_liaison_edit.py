@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 REASON = "标题太长，请补充活动时间。"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def portal(client, liaison):
     client.force_login(liaison)

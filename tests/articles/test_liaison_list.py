@@ -11,11 +11,6 @@ from tests.factories import ArticleFactory, ArticlePhotoFactory, BranchFactory, 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def portal(client, liaison):
     client.force_login(liaison)

@@ -13,11 +13,6 @@ from tests.factories import BranchFactory, photo_bytes, photo_upload, png_header
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def portal(client, liaison, liaison_branch):
     client.force_login(liaison)
@@ -159,7 +154,7 @@ def test_photo_files_are_removed_when_the_submit_fails(
     def refuse(**kwargs):
         raise NotAllowedError("不允许提交")
 
-    monkeypatch.setattr("articles.liaison_views.services.item_submit", refuse)
+    monkeypatch.setattr("articles.services.services.item_submit", refuse)
 
     response = _post(portal, liaison_branch, [photo_upload("a.jpg"), photo_upload("b.jpg")])
 

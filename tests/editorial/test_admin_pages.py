@@ -20,11 +20,6 @@ REGISTERED = sorted(
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def some_of_everything():
     ArticlePhotoFactory(article=ArticleFactory())

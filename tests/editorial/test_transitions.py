@@ -15,6 +15,7 @@ from editorial.services import (
     item_publish,
     item_recall,
     item_reject,
+    item_save,
     item_schedule,
     item_submit,
     item_withdraw,
@@ -277,3 +278,17 @@ def test_model_shortcut_calls_the_service(author, reviewer):
     article.approve(by=reviewer)
     article.refresh_from_db()
     assert article.state == State.PUBLISHED
+
+
+def test_editing_a_withdrawn_item_reopens_it_as_a_draft(editor, reviewer):
+    article = ArticleFactory(state=State.WITHDRAWN, created_by=editor)
+
+    item_save(item=article, by=editor, data={"title": "改过的标题"})
+
+    article.refresh_from_db()
+    assert article.state == State.DRAFT
+    assert AuditEntry.objects.filter(
+        object_id=article.pk, action="editorial.item.reopened", to_state=State.DRAFT
+    ).exists()
+    with pytest.raises(TransitionError):
+        item_publish(item=article, by=reviewer)

@@ -80,7 +80,7 @@ def run() -> int:
         ],
         "scheduler": [
             str(PYTHON), "-m", "celery", "-A", "alumni_cms", "beat", "--loglevel=INFO",
-            "--schedule", str(ROOT / "data" / "celerybeat-schedule"),
+            "--schedule", str(Path(env.get("DATA_DIR", ROOT / "data")) / "celerybeat-schedule"),
         ],
     }  # fmt: skip
     emulator = ROOT / "wechat" / "management" / "commands" / "wechat_emulator.py"

@@ -12,11 +12,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:activities_registration_changelist"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _act(client, action, registrations, follow=False):
     return client.post(
         reverse(CHANGELIST),

@@ -11,11 +11,6 @@ from tests.factories import AlumnusFactory, ArticleFactory, BranchFactory, Liais
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _submission(branch, state, days_ago):
     return ArticleFactory(
         branch=branch, state=state, created_at=timezone.now() - timedelta(days=days_ago)

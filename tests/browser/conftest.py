@@ -95,4 +95,3 @@ def open_page(chromium, live_server, request):
                 pass
     for page in pages:
         page.context.close()
-

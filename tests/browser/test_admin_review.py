@@ -28,7 +28,7 @@ def _open_from_review_queue(page, title: str) -> None:
 
 
 def test_sent_back_article_is_fixed_approved_and_shown_on_the_public_site(open_page):
-    editor = EditorFactory(username="editor", first_name="")
+    editor = EditorFactory(username="editor")
     reviewer = ReviewerFactory(username="reviewer")
     editing = open_page()
     reviewing = open_page()

@@ -10,11 +10,6 @@ from tests.factories import DonationProjectFactory, GiftFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_project_list_shows_raised_and_percent_from_the_gifts(admin_client):
     project = DonationProjectFactory(goal=Decimal("2000.00"))
     GiftFactory(project=project, amount=Decimal("300.50"))

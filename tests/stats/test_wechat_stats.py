@@ -56,9 +56,11 @@ def test_a_sync_run_twice_for_a_day_stores_the_same_figures():
     first = sorted(WeChatArticleStat.objects.values_list("article_index", "int_page_read_count"))
     wechat_stats_sync(day=DAY, fetch=fetch)
 
-    assert sorted(
-        WeChatArticleStat.objects.values_list("article_index", "int_page_read_count")
-    ) == first == [(1, 120), (2, 30)]
+    assert (
+        sorted(WeChatArticleStat.objects.values_list("article_index", "int_page_read_count"))
+        == first
+        == [(1, 120), (2, 30)]
+    )
     assert dict(WeChatReadSource.objects.values_list("user_source", "int_page_read_count")) == {
         UserSource.MOMENTS: 50,
         UserSource.CHAT: 20,

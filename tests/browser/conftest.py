@@ -5,12 +5,15 @@ own (own cookies, so an editor and a reviewer can be logged in side by side). Wh
 each of its pages is saved as a screenshot in test-results/.
 """
 
+import contextlib
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium (/usr/bin/chromium); tests/conftest.py skips these tests when there is none.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -89,9 +92,8 @@ def open_page(chromium, live_server, request):
         RESULTS.mkdir(exist_ok=True)
         name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
         for number, page in enumerate(pages, start=1):
-            try:
+            # A page that died must not hide the test's own failure behind another error.
+            with contextlib.suppress(Exception):
                 page.screenshot(path=RESULTS / f"{name}-{number}.png", full_page=True)
-            except Exception:  # noqa: BLE001 -- a dead page must not hide the test's own failure
-                pass
     for page in pages:
         page.context.close()

@@ -8,42 +8,10 @@ from tests.factories import ActivityFactory, ArticleFactory, DonationProjectFact
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """One headless Chromium for the module (launching it is the slow part)."""
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
-    # between browser steps are plain synchronous calls all the same.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
 
 @pytest.fixture
-def phone(chromium, live_server):
-    """A fresh page in a phone-sized window (own cookies), pointed at the live server."""
-    context = chromium.new_context(locale="zh-CN", **PHONE)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+def phone(open_page):
+    return open_page(phone=True)
 
 
 def _fits_the_screen(page) -> bool:
@@ -52,23 +20,23 @@ def _fits_the_screen(page) -> bool:
     )
 
 
-def test_home_fits_a_phone_screen_without_sideways_scrolling(phone, live_server):
+def test_home_fits_a_phone_screen_without_sideways_scrolling(phone):
     ArticleFactory(state=State.PUBLISHED, title="一个非常非常长的新闻标题用来检验换行是否正常")
     ActivityFactory(state=State.PUBLISHED)
     project = DonationProjectFactory(state=State.PUBLISHED)
     GiftFactory(project=project)
 
-    phone.goto(live_server.url + "/")
+    phone.goto("/")
 
     assert phone.locator(".site-nav a").count() == 4
     assert phone.locator(".progress-bar").count() == 1
     assert _fits_the_screen(phone)
 
 
-def test_an_alumnus_signs_up_and_cancels_on_a_phone(phone, live_server):
+def test_an_alumnus_signs_up_and_cancels_on_a_phone(phone):
     activity = ActivityFactory(state=State.PUBLISHED, title="返校日", capacity=20)
 
-    phone.goto(live_server.url + activity.get_absolute_url())
+    phone.goto(activity.get_absolute_url())
     assert _fits_the_screen(phone)
     phone.fill("#id_name", "张三")
     phone.fill("#id_class_year", "2010")

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
     "activities",
     "donations",
     "wechat",
+    "audience",
+    "import_export",
     "stats",
 ]
 
@@ -165,12 +168,13 @@ CKEDITOR_CONFIGS = {
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = DATA_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -185,6 +189,19 @@ CELERY_BEAT_SCHEDULE = {
     "stats-views-flush": {
         "task": "stats.tasks.views_flush_task",
         "schedule": timedelta(minutes=1),
+    },
+    "wechat-pushes-dispatch": {
+        "task": "wechat.tasks.pushes_dispatch_due_task",
+        "schedule": timedelta(minutes=1),
+    },
+    "audience-followers-sync-nightly": {
+        "task": "audience.tasks.followers_sync_task",
+        "schedule": crontab(hour=3, minute=17),
+        "kwargs": {"trigger": "nightly"},
+    },
+    "audience-segments-sync-nightly": {
+        "task": "audience.tasks.segments_sync_all_task",
+        "schedule": crontab(hour=4, minute=17),
     },
 }
 
@@ -224,6 +241,43 @@ WECHAT_EMULATOR_CALLBACK_URL = env(
     "WECHAT_EMULATOR_CALLBACK_URL", default=f"{SITE_URL.rstrip('/')}/wechat/callback/"
 )
 WECHAT_EMULATOR_FOLLOWERS = env.int("WECHAT_EMULATOR_FOLLOWERS", default=23_000)
+
+# WeChat pushes (wechat/services.py)
+# The account asks its administrator to confirm every send to all followers in WeChat (API
+# mass-send protection); a send not confirmed within WECHAT_PUSH_CONFIRM_TIMEOUT has failed.
+WECHAT_MASS_SEND_PROTECTION = env.bool("WECHAT_MASS_SEND_PROTECTION", default=False)
+WECHAT_PUSH_CONFIRM_TIMEOUT = timedelta(minutes=30)
+# How often a publication in progress is polled when its PUBLISHJOBFINISH has not arrived.
+WECHAT_PUSH_POLL_INTERVAL = timedelta(minutes=1)
+# Images of one push uploaded at once.
+WECHAT_UPLOAD_CONCURRENCY = env.int("WECHAT_UPLOAD_CONCURRENCY", default=8)
+# A push run holds its push this long (renewed at each step); a run that died is resumed by the
+# scheduler once it has passed.
+WECHAT_PUSH_LEASE_SECONDS = env.int("WECHAT_PUSH_LEASE_SECONDS", default=300)
+# Retries of a WeChat call that may succeed later: exponential backoff with full jitter from
+# this base (seconds), capped at the max, at most WECHAT_RETRY_MAX times; then the push fails.
+WECHAT_RETRY_BACKOFF_BASE = env.int("WECHAT_RETRY_BACKOFF_BASE", default=5)
+WECHAT_RETRY_BACKOFF_MAX = env.int("WECHAT_RETRY_BACKOFF_MAX", default=600)
+WECHAT_RETRY_MAX = env.int("WECHAT_RETRY_MAX", default=8)
+# "" (nothing happens), "mass" or "publish": approving an item composes a one-item push in that
+# mode, which still needs its own approval.
+WECHAT_PUSH_ON_APPROVAL = env("WECHAT_PUSH_ON_APPROVAL", default="")
+WECHAT_TAGS_CACHE_SECONDS = 60
+
+# Audience (WeChat followers, binding to alumni records, segments as WeChat tags)
+# Dotted path of the class that delivers binding codes; the default e-mails them and prints
+# phone codes to the console. An SMS provider plugs in here (see audience/senders.py).
+AUDIENCE_CODE_SENDER = env("AUDIENCE_CODE_SENDER", default="audience.senders.DefaultCodeSender")
+AUDIENCE_CODE_TTL = timedelta(minutes=10)
+AUDIENCE_CODE_MAX_ATTEMPTS = 5
+# Codes one follower may ask for, and one record may be sent: (window seconds, at most).
+AUDIENCE_CODE_RATE_LIMITS = [(60, 1), (3600, 5)]
+# A full follower sync whose worker shows no progress for this long is taken over.
+AUDIENCE_SYNC_LEASE = timedelta(minutes=10)
+AUDIENCE_SYNC_UPSERT_CHUNK = 1000  # followers per user/info round (10 calls) and per upsert
+# The admin's "Sync to WeChat" runs at once for a segment up to this many followers (50
+# tagging calls); a larger one goes to the worker.
+AUDIENCE_SEGMENT_SYNC_INLINE_MAX = 2500
 
 # Statistics (page views are buffered in the cache and flushed every minute by the beat task)
 STATS_COUNT_VIEWS = env.bool("STATS_COUNT_VIEWS", default=True)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("alumni/", include("alumni.urls")),
     path("liaison/", include("articles.liaison_urls")),
     path("wechat/", include("wechat.urls")),
+    path("me/", include("audience.urls")),
     path("admin/dashboard/", include("stats.urls")),
     path("admin/", admin.site.urls),
     path("ckeditor/", include("ckeditor_uploader.urls")),

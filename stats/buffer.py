@@ -2,11 +2,16 @@
 
 A page view must not touch the database (no row lock, no write per request), so it only adds
 to counters in the cache; `stats.services.views_flush` moves them into `DailyViews` every minute.
-One interface, two implementations, chosen by the backend of the `default` cache:
+Not even the cache is called during the request: a view is put in this process's outbox, and a
+background thread hands the outbox to the buffer every OUTBOX_SECONDS in one call (a round trip
+to Redis per view cost more than 5% of a page's throughput). A process that dies loses at
+most that last fraction of a second of views.
 
-- `RedisViewBuffer` (Redis, production and CI): one Lua script per view does the repeat check,
-  the distinct-visitor check and the increments atomically in a single round trip. All counts
-  live in one hash, which is its own registry of dirty keys: the flush renames it away
+One buffer interface, two implementations, chosen by the backend of the `default` cache:
+
+- `RedisViewBuffer` (Redis, production and CI): one Lua script per batch does each view's
+  repeat check, distinct-visitor check and increments atomically, in a single round trip. All
+  counts live in one hash, which is its own registry of dirty keys: the flush renames it away
   atomically (later views start a new hash), so no increment is lost or counted twice.
 - `SqliteViewBuffer` (any other backend; meant for the file cache on one machine): the same
   steps in SQLite transactions, in a file in the cache's folder rather than as cache entries,
@@ -16,7 +21,9 @@ A claimed batch carries a token until it is released, so a flush that died half-
 with the same token and `FlushBatch` tells whether it was already written.
 """
 
+import atexit
 import hashlib
+import logging
 import os
 import secrets
 import sqlite3
@@ -28,17 +35,36 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
+logger = logging.getLogger(__name__)
+
 BATCH_FIELD = "__batch"
 SALT_TIMEOUT = int(timedelta(days=2).total_seconds())
 
+OUTBOX_SECONDS = 0.5
+OUTBOX_BATCH = 500  # views per call to the buffer
+
+# The buffer of each cache object (one per thread and settings change, as Django makes them).
+_buffers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
 # Salts already read by this process, by (buffer identity, day): one cache read per day.
 _salts: dict[tuple[str, date], str] = {}
+
+
+class View(NamedTuple):
+    """One view to count: the repeat mark, the day's visitor mark and the two counter fields."""
+
+    seen_key: str
+    visitor_key: str
+    views_field: str
+    visitors_field: str
+    repeat_seconds: int
+    visitor_seconds: int
 
 
 class ViewBuffer(Protocol):
@@ -47,17 +73,8 @@ class ViewBuffer(Protocol):
     def load_salt(self, day: date) -> str:
         """The day's random salt, created by whichever process asks first."""
 
-    def record(
-        self,
-        *,
-        seen_key: str,
-        visitor_key: str,
-        views_field: str,
-        visitors_field: str,
-        repeat_seconds: int,
-        visitor_seconds: int,
-    ) -> int:
-        """Count one view unless `seen_key` is live: 0 repeat, 1 view, 2 view of a new visitor."""
+    def record_many(self, views: list["View"]) -> int:
+        """Count each view unless its `seen_key` is live; returns how many were counted."""
 
     def claim(self) -> tuple[str, dict[str, int]]:
         """Take the counts for a flush: (token, {field: count}); ("", {}) when there are none.
@@ -72,9 +89,11 @@ class ViewBuffer(Protocol):
 def view_buffer() -> ViewBuffer:
     """The buffer on the `default` cache."""
     cache = caches["default"]
-    if isinstance(cache, RedisCache):
-        return RedisViewBuffer(cache)
-    return SqliteViewBuffer(cache)
+    buffer = _buffers.get(cache)
+    if buffer is None:
+        kind = RedisViewBuffer if isinstance(cache, RedisCache) else SqliteViewBuffer
+        buffer = _buffers[cache] = kind(cache)
+    return buffer
 
 
 def day_salt(buffer: ViewBuffer, day: date) -> str:
@@ -89,16 +108,84 @@ def day_salt(buffer: ViewBuffer, day: date) -> str:
     return salt
 
 
+# The outbox -------------------------------------------------------------------------------------
+
+
+class _Outbox:
+    """Views this process has seen and not yet handed to their buffer, by buffer."""
+
+    def __init__(self):
+        self._reset()
+        atexit.register(self.send)
+
+    def _reset(self) -> None:
+        self.pid = os.getpid()
+        self.lock = threading.Lock()  # guards `views`; held only to append or swap
+        self.sending = threading.Lock()  # one send at a time, so send() returns after it
+        self.views: dict[str, tuple[ViewBuffer, list[View]]] = {}
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def add(self, buffer: ViewBuffer, view: View) -> None:
+        if self.pid != os.getpid():  # a forked worker: the parent's thread did not come along
+            self._reset()
+        with self.lock:
+            queued = self.views.setdefault(buffer.identity, (buffer, []))[1]
+            queued.append(view)
+            if len(queued) >= OUTBOX_BATCH:
+                self.wake.set()
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="stats-outbox", daemon=True)
+                self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait(OUTBOX_SECONDS)
+            self.wake.clear()
+            try:
+                self.send()
+            except Exception:
+                logger.exception("Could not hand page views to the buffer")
+
+    def send(self) -> int:
+        """Hand every view queued so far to its buffer; returns how many were counted.
+
+        Views that the buffer refuses (say Redis is down) are logged and dropped: statistics
+        must not pile up in a web process's memory.
+        """
+        counted = 0
+        with self.sending:
+            with self.lock:
+                batches, self.views = self.views, {}
+            for buffer, views in batches.values():
+                for start in range(0, len(views), OUTBOX_BATCH):
+                    chunk = views[start : start + OUTBOX_BATCH]
+                    try:
+                        counted += buffer.record_many(chunk)
+                    except Exception:
+                        logger.exception("Dropped %s page views: the buffer failed", len(chunk))
+        return counted
+
+
+outbox = _Outbox()
+
+
 # Redis -----------------------------------------------------------------------------------------
 
+# KEYS: the counts hash, then each view's repeat and visitor marks; ARGV: four per view.
 _RECORD = b"""
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
-redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
-if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[2]) then
-  redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
-  return 2
+local counted = 0
+for i = 0, (#KEYS - 1) / 2 - 1 do
+  local a = 4 * i
+  if redis.call('SET', KEYS[2 + 2 * i], '1', 'NX', 'EX', ARGV[a + 1]) then
+    counted = counted + 1
+    redis.call('HINCRBY', KEYS[1], ARGV[a + 3], 1)
+    if redis.call('SET', KEYS[3 + 2 * i], '1', 'NX', 'EX', ARGV[a + 2]) then
+      redis.call('HINCRBY', KEYS[1], ARGV[a + 4], 1)
+    end
+  end
 end
-return 1
+return counted
 """
 _CLAIM = b"""
 if redis.call('EXISTS', KEYS[2]) == 0 then
@@ -161,18 +248,13 @@ class RedisViewBuffer:
                 return salt
         raise RuntimeError("the cache keeps no salt")
 
-    def record(
-        self,
-        *,
-        seen_key: str,
-        visitor_key: str,
-        views_field: str,
-        visitors_field: str,
-        repeat_seconds: int,
-        visitor_seconds: int,
-    ) -> int:
-        keys = [self.cache.make_key(seen_key), self.cache.make_key(visitor_key), self.buffer_key]
-        args = [repeat_seconds, visitor_seconds, views_field, visitors_field]
+    def record_many(self, views: list[View]) -> int:
+        make_key = self.cache.make_key
+        keys, args = [self.buffer_key], []
+        for view in views:
+            keys += [make_key(view.seen_key), make_key(view.visitor_key)]
+            args += [view.repeat_seconds, view.visitor_seconds]
+            args += [view.views_field, view.visitors_field]
         return int(_record(self._client(), keys, args))
 
     def claim(self) -> tuple[str, dict[str, int]]:
@@ -254,27 +336,21 @@ class SqliteViewBuffer:
             ).fetchone()
         return salt
 
-    def record(
-        self,
-        *,
-        seen_key: str,
-        visitor_key: str,
-        views_field: str,
-        visitors_field: str,
-        repeat_seconds: int,
-        visitor_seconds: int,
-    ) -> int:
-        now = time.time()
+    def record_many(self, views: list[View]) -> int:
+        now, counted = time.time(), 0
         with self._transaction() as db:
-            if not self._mark(db, seen_key, now, now + repeat_seconds):
-                return 0
-            new_visitor = self._mark(db, visitor_key, now, now + visitor_seconds)
-            fields = [views_field, visitors_field] if new_visitor else [views_field]
-            db.executemany(
-                "INSERT INTO counts VALUES (?, 1) ON CONFLICT (field) DO UPDATE SET n = n + 1",
-                [(field,) for field in fields],
-            )
-        return 2 if new_visitor else 1
+            for view in views:
+                if not self._mark(db, view.seen_key, now, now + view.repeat_seconds):
+                    continue
+                counted += 1
+                fields = [view.views_field]
+                if self._mark(db, view.visitor_key, now, now + view.visitor_seconds):
+                    fields.append(view.visitors_field)
+                db.executemany(
+                    "INSERT INTO counts VALUES (?, 1) ON CONFLICT (field) DO UPDATE SET n = n + 1",
+                    [(field,) for field in fields],
+                )
+        return counted
 
     @staticmethod
     def _mark(db, key: str, now: float, expires: float) -> bool:

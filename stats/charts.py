@@ -34,12 +34,12 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:,.1f}"
 
 
-def _legend(names: Sequence[str], top: float) -> tuple[list[str], float]:
-    parts, x, y = [], 48.0, top
+def _legend(names: Sequence[str], top: float, left: float) -> tuple[list[str], float]:
+    parts, x, y = [], left, top
     for index, name in enumerate(names):
         width = 22 + 7 * len(name) + 6 * sum(1 for c in name if ord(c) > 0x2E80)
-        if x + width > WIDTH and x > 48:
-            x, y = 48.0, y + 16
+        if x + width > WIDTH and x > left:
+            x, y = left, y + 16
         colour = PALETTE[index % len(PALETTE)]
         parts.append(f'<rect x="{x:.0f}" y="{y - 9:.0f}" width="10" height="10" fill="{colour}"/>')
         parts.append(f'<text x="{x + 14:.0f}" y="{y:.0f}" {FONT}>{escape(name)}</text>')
@@ -54,32 +54,33 @@ def line_chart(
 
     `label` names the chart for screen readers. An empty `days` gives an empty chart.
     """
-    height, left, right, top, bottom = 200, 48, 12, 10, 24
-    plot_w, plot_h = WIDTH - left - right, height - top - bottom
     peak = max((float(v) for _name, values in series for v in values), default=0)
-    ceiling = nice_ceiling(peak)
+    step = nice_ceiling(peak / 4)
+    ticks = [_number(step * n) for n in range(5)]
+    height, right, top, bottom = 200, 16, 10, 24
+    left = 12 + 7 * max(len(t) for t in ticks)
+    plot_w, plot_h = WIDTH - left - right, height - top - bottom
+    ceiling = step * 4
     parts = []
-    for step in range(5):
-        y = top + plot_h - plot_h * step / 4
+    for n, text in enumerate(ticks):
+        y = top + plot_h - plot_h * n / 4
         parts.append(
             f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
         )
-        parts.append(
-            f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" {FONT}>'
-            f"{_number(ceiling * step / 4)}</text>"
-        )
+        parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" {FONT}>{text}</text>')
     count = len(days)
 
     def x_of(index: int) -> float:
         return left + (plot_w * index / (count - 1) if count > 1 else plot_w / 2)
 
     if count:
-        ticks = sorted({round(i * (count - 1) / 5) for i in range(6)})
+        marks = sorted({round(i * (count - 1) / 5) for i in range(6)})
         long_range = (days[-1] - days[0]).days > 180
-        for index in ticks:
+        for index in marks:
             text = days[index].strftime("%Y-%m" if long_range else "%m-%d")
+            anchor = "start" if index == 0 else "end" if index == count - 1 else "middle"
             parts.append(
-                f'<text x="{x_of(index):.1f}" y="{height - 6}" text-anchor="middle" {FONT}>'
+                f'<text x="{x_of(index):.1f}" y="{height - 6}" text-anchor="{anchor}" {FONT}>'
                 f"{text}</text>"
             )
     for number, (name, values) in enumerate(series):
@@ -94,7 +95,7 @@ def line_chart(
             f'data-series="{escape(name)}" data-total="{total}">'
             f"<title>{escape(name)}: {total}</title></polyline>"
         )
-    legend, last_line = _legend([name for name, _values in series], height + 14)
+    legend, last_line = _legend([name for name, _values in series], height + 14, left)
     total_height = last_line + 8 if series else height
     svg = (
         f'<svg class="stats-chart" xmlns="http://www.w3.org/2000/svg" role="img" '

@@ -223,6 +223,18 @@ class Dashboard:
         )
         return {row["donated_on"]: (row["gifts"], money(row["amount"])) for row in rows}
 
+    @cached_property
+    def followers(self) -> dict[date, tuple[int, int, int]]:
+        """{day: (followers, new, unfollowed)} from the audience app, when it is installed."""
+        try:
+            model = apps.get_model("audience", "FollowerDailyCount")
+        except LookupError:
+            return {}
+        rows = model.objects.filter(day__gte=self.start, day__lte=self.end).values_list(
+            "day", "total", "new", "unsubscribed"
+        )
+        return {day: (total, new, gone) for day, total, new, gone in rows}
+
     # Tables ----------------------------------------------------------------------------------
 
     def _module_name(self, key: tuple[str, str]) -> str:
@@ -458,6 +470,17 @@ class Dashboard:
         ]
         return table
 
+    def followers_by_day(self) -> Table:
+        table = Table(
+            "followers-by-day",
+            _("WeChat followers per day"),
+            [_("Day"), _("Followers"), _("New followers"), _("Unfollowed")],
+        )
+        for day in self.days:
+            total, new, gone = self.followers.get(day, (None, 0, 0))
+            table.rows.append([day.isoformat(), total, new, gone])
+        return table
+
 
 # Every exportable table, by the slug in its export URL.
 TABLES = {
@@ -474,4 +497,5 @@ TABLES = {
     "donations-by-project": Dashboard.donations_by_project,
     "wechat-by-push": Dashboard.wechat_by_push,
     "wechat-by-source": Dashboard.wechat_by_source,
+    "followers-by-day": Dashboard.followers_by_day,
 }

@@ -89,3 +89,30 @@ def liaison_branch(liaison):
 def _no_view_counting(settings):
     """Public pages count their views only in the tests that ask for it (`view_cache`)."""
     settings.STATS_COUNT_VIEWS = False
+
+
+@pytest.fixture
+def push_editor(editor):
+    """The `editor` fixture, allowed to compose WeChat pushes."""
+    from tests.factories import grant_push_permissions
+
+    return grant_push_permissions(editor)
+
+
+@pytest.fixture
+def push_reviewer(reviewer):
+    """The `reviewer` fixture, allowed to open WeChat pushes in the admin (and approve them)."""
+    from tests.factories import grant_push_permissions
+
+    return grant_push_permissions(reviewer)
+
+
+@pytest.fixture
+def celery_eager():
+    """Celery tasks run at once in this process (.delay() included), as CELERY_TASK_ALWAYS_EAGER."""
+    from alumni_cms.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous

@@ -289,3 +289,44 @@ def test_each_pushed_article_shows_its_wechat_reads_over_the_range(staff_client)
         [first_day, "500", 2, "招聘", 10, 0, 0, 0],
     ]
     assert table(response, "wechat-by-source").rows == [["朋友圈", 140, 0, 0, 0]]
+
+
+def test_follower_growth_shows_the_audience_counts(staff_client):
+    from django.apps import apps
+
+    if not apps.is_installed("audience"):
+        pytest.skip("the audience app is not installed")
+    counts = apps.get_model("audience", "FollowerDailyCount")
+    yesterday = timezone.localdate() - timedelta(days=1)
+    counts.objects.create(day=yesterday, total=23_000, new=40, unsubscribed=3)
+
+    response = staff_client.get(URL, {"days": 7})
+
+    rows = table(response, "followers-by-day").rows
+    assert [yesterday.isoformat(), 23_000, 40, 3] in rows
+    assert [timezone.localdate().isoformat(), None, 0, 0] in rows
+
+
+def test_the_excel_export_is_the_table(staff_client, year):
+    openpyxl = pytest.importorskip("openpyxl")
+    page = staff_client.get(URL, {"days": 30})
+
+    export = staff_client.get(reverse("stats:export_xlsx", args=["donations-by-day"]), {"days": 30})
+
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    shown = table(page, "donations-by-day")
+    assert rows[0] == shown.columns
+    assert rows[1:] == [[day, gifts, float(amount)] for day, gifts, amount in shown.rows]
+
+
+def test_titles_and_names_are_escaped(staff_client):
+    category = CategoryFactory(name="<b>分类</b>")
+    article = published(ArticleFactory, title="<script>alert(1)</script>", category=category)
+    seed_views(article, days=3, per_day=lambda n: 5)
+
+    html = staff_client.get(URL, {"days": 7}).content.decode()
+
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>分类</b>" not in html

@@ -1,0 +1,18 @@
+"""The ceiling the public pages are measured against: Django with almost nothing to do."""
+
+from django.shortcuts import get_object_or_404, render
+
+from alumni_cms.views import PER_PAGE
+from articles.models import Article
+
+
+def bare_detail(request, pk: int):
+    """One row by primary key into a small template."""
+    article = get_object_or_404(Article.objects.only("title", "digest", "published_at"), pk=pk)
+    return render(request, "bench/bare_detail.html", {"article": article})
+
+
+def bare_list(request):
+    """As many rows as a page of the public list, into a small template."""
+    articles = Article.objects.only("title", "digest", "published_at").order_by("-pk")[:PER_PAGE]
+    return render(request, "bench/bare_list.html", {"articles": articles})

@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+from . import bare_views
+
+urlpatterns = [
+    path("bench/bare/<int:pk>/", bare_views.bare_detail, name="bench_bare_detail"),
+    path("bench/bare/", bare_views.bare_list, name="bench_bare_list"),
+    path("", include("alumni_cms.urls")),
+]

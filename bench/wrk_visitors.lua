@@ -1,0 +1,26 @@
+-- Every request from a new visitor (its own X-Forwarded-For) with a phone browser's User-Agent,
+-- so that with counting on every request is counted: the worst case for the counter.
+local threads = {}
+counter = 0
+id = 0
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("id", #threads)
+end
+
+function request()
+  counter = counter + 1
+  wrk.headers["X-Forwarded-For"] = string.format(
+    "10.%d.%d.%d", id % 256, math.floor(counter / 256) % 256, counter % 256)
+  wrk.headers["User-Agent"] =
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) AppleWebKit/605.1.15 MicroMessenger/8.0.47"
+  return wrk.format(nil)
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("BENCH %.1f %.2f %d %d %d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(99) / 1000,
+    summary.requests, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end

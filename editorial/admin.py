@@ -26,6 +26,10 @@ from django.utils.translation import gettext_lazy as _
 from . import selectors, services
 from .errors import EditorialError
 from .models import AuditEntry, State
+from .publishing import PUBLISHABLE_STATES, item_key, item_preflight
+
+# After these transitions the editor is told what WeChat would refuse, before anything is sent.
+PREFLIGHT_TRANSITIONS = {"submit", "approve"}
 
 # Badge colours chosen to read as traffic lights: grey drafts, amber waiting, green public.
 STATE_COLOURS = {
@@ -263,6 +267,8 @@ class EditorialAdminMixin:
             "editorial_comment_url": self._url("comment", obj),
             "editorial_audit_trail": selectors.audit_trail(item=obj),
             "editorial_preview_url": self._url("preview", obj),
+            "editorial_preflight": item_preflight(obj),
+            "editorial_push_url": self._push_url(request, obj),
             "editorial_revisions_url": self._url("revisions", obj),
         }
 
@@ -288,6 +294,15 @@ class EditorialAdminMixin:
             route("<path:object_id>/preview/public/", self.public_preview_view, "public_preview"),
             *super().get_urls(),
         ]
+
+    def _push_url(self, request, obj) -> str:
+        """The publishing channel's "push this item" page, when one is installed and allowed."""
+        if obj.state not in PUBLISHABLE_STATES or not request.user.has_perm("wechat.add_push"):
+            return ""
+        try:
+            return reverse("admin:wechat_push_single", args=[item_key(obj)])
+        except NoReverseMatch:
+            return ""
 
     def _url(self, view: str, obj, *args) -> str:
         name = f"admin:{self.opts.app_label}_{self.opts.model_name}_{view}"
@@ -328,6 +343,14 @@ class EditorialAdminMixin:
             % {"title": item.title, "state": item.get_state_display()},
             messages.SUCCESS,
         )
+        if name in PREFLIGHT_TRANSITIONS:
+            # Tell the editor now what the publishing channels (WeChat) would refuse later.
+            for problem in item_preflight(item):
+                self.message_user(
+                    request,
+                    gettext("WeChat would refuse this item: %(problem)s") % {"problem": problem},
+                    messages.WARNING,
+                )
         return back
 
     def comment_view(self, request, object_id):

@@ -34,6 +34,16 @@ SUPPORT_MODELS = [
     ("alumni", "alumnus"),
     ("alumni", "branch"),
 ]
+# The publishing channel's and the audience's models (installed apps the roles also cover).
+CHANNEL_MODELS = [
+    ("wechat", "push"),
+    ("wechat", "pushitem"),
+]
+CHANNEL_LOG_MODELS = [
+    ("wechat", "pushevent"),
+    ("stats", "readingstatistics"),
+    ("stats", "dailyviews"),
+]
 TRAIL_MODELS = [
     ("editorial", "reviewcomment"),
     ("editorial", "revision"),
@@ -49,11 +59,14 @@ EDITOR_PERMS = (
     _codes(CONTENT_MODELS, ["view", "add", "change"])
     | _codes(SUPPORT_MODELS, ["view", "add", "change"])
     | _codes(TRAIL_MODELS, ["view"])
+    | _codes(CHANNEL_MODELS, ["view", "add", "change"])
+    | _codes(CHANNEL_LOG_MODELS, ["view"])
 )
 REVIEWER_PERMS = (
     EDITOR_PERMS
     | _codes(CONTENT_MODELS, ["delete"])
     | _codes(SUPPORT_MODELS, ["delete"])
+    | _codes(CHANNEL_MODELS, ["delete"])
     | {("editorial", "add_reviewcomment"), ("editorial", "review_item")}
 )
 LIAISON_PERMS = {("editorial", "use_liaison_portal")}

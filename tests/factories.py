@@ -210,3 +210,86 @@ def png_header_only(width: int, height: int) -> bytes:
         + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
         + chunk(b"IEND", b"")
     )
+
+
+# WeChat pushes ---------------------------------------------------------------------------------
+
+PUSH_PERMISSIONS = ("view_push", "add_push", "change_push", "delete_push")
+
+
+def grant_push_permissions(user, codenames=PUSH_PERMISSIONS):
+    """Give `user` the wechat push permissions (the role groups do not carry them yet)."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="wechat", codename__in=codenames)
+    )
+    return type(user).objects.get(pk=user.pk)  # a fresh instance: no cached permissions
+
+
+def media_image(name="uploads/photo.jpg", *, size=(64, 48), format="JPEG", color="red") -> str:
+    """Store a generated image under MEDIA_ROOT and return the `src` an article body uses."""
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    stored = default_storage.save(name, ContentFile(photo_bytes(size, format=format, color=color)))
+    return settings.MEDIA_URL + stored
+
+
+class PushableArticleFactory(ArticleFactory):
+    """A published article with a cover, ready to be pushed to WeChat."""
+
+    state = State.PUBLISHED
+    digest = "校友返校日的精彩回顾"
+    cover = factory.django.ImageField(width=900, height=500, format="JPEG", color="navy")
+
+
+class PushFactory(DjangoModelFactory):
+    """A push awaiting approval; give `items=[…]` (content items) to put them in it in order."""
+
+    class Meta:
+        model = "wechat.Push"
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"推送{n}")
+    mode = "mass"
+    created_by = factory.SubFactory(EditorFactory)
+
+    @factory.post_generation
+    def items(self, create, extracted, **kwargs):
+        if not (create and extracted):
+            return
+        from django.contrib.contenttypes.models import ContentType
+
+        from wechat.models import PushItem
+
+        PushItem.objects.bulk_create(
+            PushItem(
+                push=self,
+                position=n,
+                content_type=ContentType.objects.get_for_model(item),
+                object_id=item.pk,
+                title=item.title,
+            )
+            for n, item in enumerate(extracted, 1)
+        )
+
+
+# Audience (WeChat followers and segments) ------------------------------------------------------
+
+
+class FollowerFactory(DjangoModelFactory):
+    class Meta:
+        model = "audience.Follower"
+
+    openid = factory.Sequence(lambda n: f"oTEST{n:023d}")
+    subscribed = True
+    subscribe_time = factory.LazyFunction(timezone.now)
+
+
+class SegmentFactory(DjangoModelFactory):
+    class Meta:
+        model = "audience.Segment"
+
+    name = factory.Sequence(lambda n: f"分组{n}")

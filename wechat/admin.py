@@ -1,14 +1,34 @@
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from editorial.errors import EditorialError
+from editorial.publishing import item_by_key, item_preflight
+
 from .emulator import EmulatorClient, EmulatorUnavailable
-from .models import CallbackEvent
+from .errors import WeChatError
+from .forms import PushForm, PushItemForm, PushItemFormSet, PushOptionsForm, item_choices
+from .gateway import ARTICLES_MAX
+from .models import CallbackEvent, Push, PushItem, PushState
+from .selectors import mass_quota, push_item_problems
+from .services import (
+    preview_openid,
+    push_approve,
+    push_cancel,
+    push_preview,
+    push_save,
+    push_single,
+)
 
 
 @admin.register(CallbackEvent)
@@ -69,3 +89,291 @@ class CallbackEventAdmin(admin.ModelAdmin):
             "state": state,
         }
         return TemplateResponse(request, "admin/wechat/emulator.html", context)
+
+
+# Pushes ----------------------------------------------------------------------------------------
+
+PUSH_STATE_COLOURS = {
+    PushState.DRAFT: "#b45309",
+    PushState.APPROVED: "#0e7490",
+    PushState.UPLOADING: "#6d28d9",
+    PushState.DRAFT_CREATED: "#6d28d9",
+    PushState.SENT: "#1d4ed8",
+    PushState.FINISHED: "#15803d",
+    PushState.FAILED: "#b91c1c",
+    PushState.CANCELLED: "#6b7280",
+}
+
+
+class PushItemInline(admin.TabularInline):
+    """The push's items in order: pick approved items of any module and number them."""
+
+    model = PushItem
+    form = PushItemForm
+    formset = PushItemFormSet
+    extra = 0
+    max_num = ARTICLES_MAX
+    verbose_name = _("item")
+    verbose_name_plural = _("items (1 to 8, in the order given by position)")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 3 if obj is None else 1
+
+    def get_fields(self, request, obj=None):
+        if obj is None or obj.state == PushState.DRAFT:
+            return ["position", "item_key"]
+        return ["position", "title", "article_link"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or obj.state == PushState.DRAFT:
+            return []
+        return ["position", "title", "article_link"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        choices = item_choices(obj)
+        kwargs["form"] = type("PushItemForm", (PushItemForm,), {"choices": choices})
+        return super().get_formset(request, obj, **kwargs)
+
+    @admin.display(description=_("article in WeChat"))
+    def article_link(self, obj):
+        if not obj.article_url:
+            return "—"
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            obj.article_url,
+            obj.article_url[:60],
+        )
+
+    def _may_compose(self, request, obj) -> bool:
+        if obj is not None and obj.state != PushState.DRAFT:
+            return False
+        return request.user.has_perm("wechat.add_push" if obj is None else "wechat.change_push")
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_compose(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_compose(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and self._may_compose(request, obj)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("wechat.view_push")
+
+
+@admin.register(Push)
+class PushAdmin(admin.ModelAdmin):
+    """Compose a push, preview it, have a reviewer approve it, follow its sending."""
+
+    form = PushForm
+    inlines = [PushItemInline]
+    change_form_template = "admin/wechat/push/change_form.html"
+    list_display = (
+        "__str__",
+        "mode",
+        "audience_display",
+        "send_at",
+        "state_badge",
+        "counts",
+        "created_by",
+    )
+    list_filter = ("state", "mode")
+    list_select_related = ("created_by",)
+    search_fields = ("title", "msg_id", "publish_id")
+    date_hierarchy = "created_at"
+    wechat_fields = (
+        "status",
+        "approved_by",
+        "approved_at",
+        "draft_media_id",
+        "client_msg_id",
+        "msg_id",
+        "msg_data_id",
+        "publish_id",
+        "article_id",
+        "sent_at",
+        "finished_at",
+    )
+
+    # List
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_badge(self, obj):
+        return format_html(
+            '<span class="editorial-badge push-state" data-state="{}" style="background:{}">'
+            "{}</span>",
+            obj.state,
+            PUSH_STATE_COLOURS.get(obj.state, "#6b7280"),
+            obj.get_state_display(),
+        )
+
+    @admin.display(description=_("audience"))
+    def audience_display(self, obj):
+        return obj.audience_label
+
+    @admin.display(description=_("delivered / targeted"))
+    def counts(self, obj):
+        if obj.sent_count is None:
+            return "—"
+        return f"{obj.sent_count} / {obj.total_count}"
+
+    @admin.display(description=_("status"))
+    def status(self, obj):
+        return obj.status_text
+
+    # Form
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(None, {"fields": ["mode", "audience", "send_at"]})]
+        if obj is not None and obj.state != PushState.DRAFT:
+            fieldsets = [(None, {"fields": ["mode", "audience_display", "send_at", "version"]})]
+            fieldsets.append((_("WeChat"), {"fields": list(self.wechat_fields)}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or obj.state == PushState.DRAFT:
+            return []
+        return ["mode", "audience_display", "send_at", "version", *self.wechat_fields]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or obj.state == PushState.DRAFT
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or obj.state in (PushState.DRAFT, PushState.CANCELLED)
+        )
+
+    def save_model(self, request, obj, form, change):
+        # Saved with its items in save_related, by the service, once the inline is known.
+        pass
+
+    def save_related(self, request, form, formsets, change):
+        [items] = [f for f in formsets if isinstance(f, PushItemFormSet)]
+        push = push_save(push=form.instance, by=request.user, keys=items.ordered_keys())
+        # What the admin's change message reads from a saved formset.
+        items.new_objects, items.changed_objects, items.deleted_objects = [], [], []
+        items.instance = push
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        context = {**(extra_context or {}), **self.push_context(request, object_id)}
+        try:
+            return super().changeform_view(request, object_id, form_url, context)
+        except EditorialError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            if object_id:
+                return redirect("admin:wechat_push_change", object_id)
+            return redirect("admin:wechat_push_changelist")
+
+    def push_context(self, request, object_id) -> dict:
+        """Quota, status, buttons, timeline and problems shown around the form."""
+        context = {"push_quota": mass_quota()}
+        push = self.get_object(request, unquote(object_id)) if object_id else None
+        if push is None:
+            return context
+        user = request.user
+        is_reviewer = user.has_perm("editorial.review_item")
+        own = push.created_by_id == user.pk
+        not_started = push.state in (PushState.DRAFT, PushState.APPROVED)
+        context.update(
+            push=push,
+            push_status=push.status_text,
+            push_events=push.events.select_related("user"),
+            push_problems=push_item_problems(push=push) if push.state == PushState.DRAFT else [],
+            can_approve=push.state == PushState.DRAFT
+            and is_reviewer
+            and (not own or settings.EDITORIAL_ALLOW_SELF_APPROVAL),
+            can_cancel=not_started and (is_reviewer or own),
+            can_preview=push.state != PushState.CANCELLED
+            and (is_reviewer or user.has_perm("wechat.change_push")),
+            preview_openid=preview_openid(user=user),
+        )
+        return context
+
+    # Buttons
+
+    def get_urls(self):
+        def view(fn, name, route):
+            return path(route, self.admin_site.admin_view(fn), name=f"wechat_push_{name}")
+
+        return [
+            view(self.approve_view, "approve", "<path:object_id>/approve/"),
+            view(self.cancel_view, "cancel", "<path:object_id>/cancel/"),
+            view(self.preview_view, "preview", "<path:object_id>/preview/"),
+            view(self.single_view, "single", "single/<str:key>/"),
+            *super().get_urls(),
+        ]
+
+    def _act(self, request, object_id, act) -> HttpResponseRedirect:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        push = self.get_object(request, unquote(object_id))
+        if push is None:
+            raise Http404
+        try:
+            message = act(push)
+        except EditorialError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        except WeChatError as error:
+            self.message_user(request, error.user_message, messages.ERROR)
+        else:
+            self.message_user(request, message, messages.SUCCESS)
+        return redirect("admin:wechat_push_change", push.pk)
+
+    def approve_view(self, request, object_id):
+        def act(push):
+            push = push_approve(push=push, by=request.user, comment=request.POST.get("comment", ""))
+            if push.send_at and push.send_at > timezone.now():
+                when = date_format(timezone.localtime(push.send_at), "DATETIME_FORMAT")
+                return gettext("Approved: the push goes out at %(when)s.") % {"when": when}
+            return gettext("Approved: the push is being sent.")
+
+        return self._act(request, object_id, act)
+
+    def cancel_view(self, request, object_id):
+        def act(push):
+            push_cancel(push=push, by=request.user, reason=request.POST.get("reason", ""))
+            return gettext("The push was cancelled.")
+
+        return self._act(request, object_id, act)
+
+    def preview_view(self, request, object_id):
+        def act(push):
+            push_preview(push=push, by=request.user, openid=request.POST.get("openid", ""))
+            return gettext("A preview was sent to your WeChat.")
+
+        return self._act(request, object_id, act)
+
+    def single_view(self, request, key):
+        """Push one approved item: choose how, then compose the push (it awaits approval)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            item = item_by_key(key)
+        except LookupError as exc:
+            raise Http404 from exc
+        form = PushOptionsForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                push = push_single(by=request.user, key=key, **form.push_options())
+            except EditorialError as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(
+                    request,
+                    gettext("The push was composed; a reviewer has to approve it."),
+                    messages.SUCCESS,
+                )
+                return redirect("admin:wechat_push_change", push.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Push “%(title)s” to WeChat") % {"title": item.title},
+            "item": item,
+            "problems": item_preflight(item),
+            "form": form,
+            "push_quota": mass_quota(),
+        }
+        return TemplateResponse(request, "admin/wechat/push/single.html", context)

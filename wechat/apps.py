@@ -7,4 +7,9 @@ class WechatConfig(AppConfig):
     verbose_name = _("WeChat")
 
     def ready(self):
+        from editorial.publishing import register_preflight
+
         from . import receivers  # noqa: F401  (connects the wechat receivers)
+        from .content import item_problems
+
+        register_preflight(item_problems)

@@ -46,12 +46,14 @@ from django.core.cache.backends.filebased import FileBasedCache
 from wechatpy import WeChatClient
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException, WeChatClientException
+from wechatpy.oauth import WeChatOAuth
 
 from . import errors
 
 logger = logging.getLogger(__name__)
 
 WECHAT_HOST = "https://api.weixin.qq.com"
+OAUTH_HOST = "https://open.weixin.qq.com"  # where a reader's browser is sent to authorise
 
 # WeChat's limits (CONTRACT.md §4, §7, §8): checked here so a bad article never leaves the site.
 TITLE_MAX_CHARS = 32
@@ -751,6 +753,34 @@ class WeChatGateway:
             lambda c: c.tag.get_tag_users(int(tag_id), next_openid or None), _follower_page
         )
 
+    # Web authorization (OAuth 2.0 for pages opened inside WeChat) -----------------------------
+
+    def _oauth(self, **kwargs) -> "_OAuth":
+        # The emulator answers both hosts; real WeChat sends browsers to open.weixin.qq.com.
+        oauth_base = OAUTH_HOST if self.base_url == WECHAT_HOST else self.base_url
+        return _OAuth(
+            app_id=self.app_id,
+            secret=self.app_secret,
+            base_url=self.base_url,
+            oauth_base_url=oauth_base,
+            timeout=self.timeout,
+            **kwargs,
+        )
+
+    def oauth_authorize_url(self, redirect_uri: str, state: str, scope: str = "snsapi_base") -> str:
+        """Where to send a reader's browser so WeChat redirects it back to `redirect_uri` with a
+        `code` (and `state`); snsapi_base asks the reader nothing and yields the openid."""
+        return self._oauth(redirect_uri=redirect_uri, scope=scope, state=state).authorize_url
+
+    def oauth_openid(self, code: str) -> str:
+        """The openid of the reader a web-authorization `code` was issued to (each code works
+        once, for 5 minutes). Raises InvalidRequestError (40029 invalid or used code, 40163
+        code already used) or RetryableError."""
+        oauth = self._oauth(redirect_uri="")
+        return self._mapped(
+            lambda _client: oauth.fetch_access_token(code), lambda r: str(r["openid"])
+        )
+
     # Statistics (datacube) -------------------------------------------------------------------
 
     def article_summary(self, day: date) -> list[ArticleSummary]:
@@ -797,6 +827,20 @@ class WeChatGateway:
                 for r in rows
             ],
         )
+
+
+class _OAuth(WeChatOAuth):
+    """wechatpy's web authorization pointed at our base URL, with a timeout on every call."""
+
+    def __init__(self, *, app_id, secret, base_url, oauth_base_url, timeout, **kwargs):
+        super().__init__(app_id, secret, **kwargs)
+        self.API_BASE_URL = f"{base_url}/"
+        self.OAUTH_BASE_URL = f"{oauth_base_url}/connect/"
+        self.timeout = timeout
+
+    def _request(self, method, url_or_endpoint, **kwargs):
+        kwargs.setdefault("timeout", self.timeout)
+        return super()._request(method, url_or_endpoint, **kwargs)
 
 
 def _publish_status(result: dict) -> PublishStatus:

@@ -355,3 +355,34 @@ def test_dashboard_lists_an_editors_sent_back_items(client, editor):
     html = client.get(reverse("admin:index")).content.decode()
     assert "被退回的稿子" in html
     assert "别人的退稿" not in html
+
+
+def test_submitting_tells_the_editor_what_wechat_would_refuse(client, editor):
+    article = ArticleFactory(created_by=editor, body="")  # no body, no cover: WeChat refuses
+    client.force_login(editor)
+
+    response = client.post(item_url(article, "workflow", "submit"), follow=True)
+
+    article.refresh_from_db()
+    assert article.state == State.SUBMITTED
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert any(w.startswith("微信将拒收此内容") and "封面" in w for w in warnings)
+
+
+def test_a_published_item_offers_a_push_to_wechat_to_an_editor(client, editor):
+    article = ArticleFactory(state=State.PUBLISHED)
+    client.force_login(editor)
+
+    response = client.get(change_url(article))
+
+    push_url = reverse("admin:wechat_push_single", args=[f"articles.article:{article.pk}"])
+    assert push_url in response.content.decode()
+
+
+def test_a_draft_offers_no_push_to_wechat(client, editor):
+    article = ArticleFactory(state=State.DRAFT, created_by=editor)
+    client.force_login(editor)
+
+    response = client.get(change_url(article))
+
+    assert "wechat/push/single" not in response.content.decode()

@@ -38,6 +38,10 @@ class EmulatorConfig:
     image_material_max_bytes: int = 2 * 1024 * 1024  # the older, stricter limit (CONTRACT §3.2)
     timezone: str = "Asia/Shanghai"
     mmbiz_host: str = "mmbiz.qpic.cn"
+    # Web authorization (connect/oauth2/authorize): the reader who "opens the page in WeChat"
+    # ("" = follower 0), and how long the code it hands out stays valid.
+    oauth_openid: str = ""
+    oauth_code_ttl: int = 300
 
     def updated(self, **changes) -> "EmulatorConfig":
         """A copy with `changes` applied. Raises ValueError for an unknown field."""

@@ -11,6 +11,9 @@ Control API (JSON in, JSON out):
     POST /_emulator/tokens/expire         every issued access token expires now
     POST /_emulator/followers/subscribe   {"openid": optional}: follow, push the event
     POST /_emulator/followers/unsubscribe {"openid": …}: unfollow, push the event
+
+Web authorization: GET /connect/oauth2/authorize redirects (302) to the redirect_uri with a
+one-time code for config.oauth_openid; GET /sns/oauth2/access_token exchanges it for the openid.
 """
 
 import contextlib
@@ -74,6 +77,13 @@ class _Handler(BaseHTTPRequestHandler):
                 errmsg = f"injected error {decision.errcode}"
                 self._send(200, {"errcode": decision.errcode, "errmsg": errmsg, **decision.extra})
                 return
+            if url.path.strip("/") == state.OAUTH_AUTHORIZE_PATH:
+                status, answer = state.oauth_authorize(query)
+                if status == 302:
+                    self._redirect(answer)
+                else:
+                    self._send(status, answer)
+                return
             answer = state.handle(
                 method, url.path, query, body, self.headers.get("Content-Type", "")
             )
@@ -94,6 +104,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _drop(self) -> None:
         """Close the connection without a word, after the request took effect."""

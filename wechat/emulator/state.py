@@ -21,6 +21,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from . import callbacks
@@ -168,6 +169,7 @@ class EmulatorState:
             self.monthly: dict = {"month": "", "all": 0, "tagged": {}}
             self.counters: dict[str, int] = {}
             self.seq = {"media": 0, "msg": 0, "publish": 0, "tag": 100}
+            self.oauth_codes: dict[str, dict] = {}
 
     def configure(self, **changes) -> None:
         """Change config fields now (kept until the next reset). Raises ValueError."""
@@ -405,6 +407,7 @@ class EmulatorState:
         "datacube/getarticlesummary": ("POST", "_datacube", True),
         "datacube/getarticletotal": ("POST", "_datacube", True),
         "datacube/getuserread": ("POST", "_datacube", True),
+        "sns/oauth2/access_token": ("GET", "_oauth_access_token", False),
     }
     READ_ONLY = {
         "_draft_get", "_draft_count", "_publish_get", "_mass_get", "_user_get", "_user_info",
@@ -511,6 +514,56 @@ class EmulatorState:
             return {"access_token": self.stable_token, "expires_in": remaining}
         self.stable_token = self._issue("stable")
         return {"access_token": self.stable_token, "expires_in": self.config.token_ttl}
+
+    # Web authorization -----------------------------------------------------------------------
+
+    OAUTH_AUTHORIZE_PATH = "connect/oauth2/authorize"
+    OAUTH_SCOPES = ("snsapi_base", "snsapi_userinfo")
+
+    def oauth_authorize(self, query: dict) -> tuple[int, str | dict]:
+        """The reader's browser at connect/oauth2/authorize: (302, where WeChat redirects it,
+        with a one-time `code` for config.oauth_openid and the `state`), or (400, an error)."""
+        with self.lock:
+            if query.get("appid") != self.config.app_id:
+                return 400, {"errcode": 40013, "errmsg": "invalid appid"}
+            redirect_uri = query.get("redirect_uri", "")
+            if not redirect_uri.startswith(("http://", "https://")):
+                return 400, {"errcode": 10003, "errmsg": "redirect_uri mismatch"}
+            if query.get("response_type") != "code" or query.get("scope") not in self.OAUTH_SCOPES:
+                return 400, {"errcode": 10005, "errmsg": "invalid scope or response_type"}
+            openid = self.config.oauth_openid or openid_for(0)
+            code = "EMUCODE" + secrets.token_hex(16)
+            self.oauth_codes[code] = {
+                "openid": openid,
+                "scope": query["scope"],
+                "expires_at": self.now() + self.config.oauth_code_ttl,
+                "used": False,
+            }
+            params = urlencode({"code": code, "state": query.get("state", "")})
+            separator = "&" if "?" in redirect_uri else "?"
+            return 302, f"{redirect_uri}{separator}{params}"
+
+    def _oauth_access_token(self, request: dict) -> dict:
+        q = request["query"]
+        if q.get("appid") != self.config.app_id:
+            raise ApiError(40013, "invalid appid")
+        if q.get("secret") != self.config.app_secret:
+            raise ApiError(40125, "invalid appsecret")
+        if q.get("grant_type") != "authorization_code":
+            raise ApiError(40002, "invalid grant_type")
+        info = self.oauth_codes.get(q.get("code") or "")
+        if info is None or info["expires_at"] <= self.now():
+            raise ApiError(40029, "invalid code")
+        if info["used"]:
+            raise ApiError(40163, "code been used")
+        info["used"] = True
+        return {
+            "access_token": "EMUOAUTH" + secrets.token_urlsafe(48),
+            "expires_in": 7200,
+            "refresh_token": "EMUREFRESH" + secrets.token_urlsafe(48),
+            "openid": info["openid"],
+            "scope": info["scope"],
+        }
 
     # Images ----------------------------------------------------------------------------------
 

@@ -1,0 +1,235 @@
+"""The push admin: compose with ordered items, buttons, quota, timeline, one-item pushes."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from editorial.models import State
+from editorial.publishing import item_key
+from tests.factories import ArticleFactory, PushableArticleFactory, PushFactory
+from tests.wechat.push_support import approved_push, article_with_images, run_push
+from wechat.models import Push, PushEventKind, PushState
+
+pytestmark = pytest.mark.django_db
+
+ADD = "/admin/wechat/push/add/"
+CHANGELIST = "/admin/wechat/push/"
+
+
+def _change(push) -> str:
+    return f"/admin/wechat/push/{push.pk}/change/"
+
+
+def _compose_data(keys: list[str], **fields) -> dict:
+    data = {
+        "mode": "mass",
+        "audience": "all",
+        "send_at_0": "",
+        "send_at_1": "",
+        "items-TOTAL_FORMS": str(len(keys)),
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "8",
+    }
+    for n, key in enumerate(keys):
+        data[f"items-{n}-item_key"] = key
+        data[f"items-{n}-position"] = str(len(keys) - n)  # typed in reverse order
+    return {**data, **fields}
+
+
+@pytest.fixture(autouse=True)
+def _no_tag_cache(settings):
+    settings.WECHAT_TAGS_CACHE_SECONDS = 0
+
+
+def test_editor_composes_a_push_with_items_in_the_order_of_their_positions(
+    client, push_editor, emulator
+):
+    first, second = PushableArticleFactory(title="第一篇"), PushableArticleFactory(title="第二篇")
+    client.force_login(push_editor)
+    response = client.post(ADD, _compose_data([item_key(second), item_key(first)]))
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    push = Push.objects.get()
+    assert list(push.items.values_list("title", flat=True)) == ["第一篇", "第二篇"]
+    assert (push.state, push.created_by, push.title) == (PushState.DRAFT, push_editor, "第一篇")
+
+
+def test_composing_with_an_unapproved_item_shows_why_and_saves_nothing(
+    client, push_editor, emulator
+):
+    draft = ArticleFactory(title="未审核的稿件", state=State.DRAFT)
+    client.force_login(push_editor)
+    response = client.post(ADD, _compose_data([f"articles.article:{draft.pk}"]))
+    assert response.status_code == 200
+    assert "选择一个有效的选项" in response.content.decode()
+    assert not Push.objects.exists()
+
+
+def test_composing_with_an_image_from_another_site_is_refused(client, push_editor, emulator):
+    article = PushableArticleFactory(body='<p>正文</p><img src="https://elsewhere.cn/x.jpg">')
+    client.force_login(push_editor)
+    response = client.post(ADD, _compose_data([item_key(article)]))
+    assert "不在本站" in response.content.decode()
+    assert not Push.objects.exists()
+
+
+def test_audience_offers_the_wechat_tags_by_name(client, push_editor, emulator, gateway):
+    gateway.tag_create("北京校友会")
+    client.force_login(push_editor)
+    assert "北京校友会" in client.get(ADD).content.decode()
+
+
+def test_compose_page_shows_the_quota_left_today(client, push_editor, emulator):
+    client.force_login(push_editor)
+    page = client.get(ADD).content.decode()
+    assert "订阅号：今天还可群发 1 次" in page
+
+
+def test_quota_counts_todays_approved_send(
+    client, push_editor, push_reviewer, emulator, django_capture_on_commit_callbacks
+):
+    approved_push([PushableArticleFactory()], editor=push_editor, reviewer=push_reviewer)
+    client.force_login(push_editor)
+    assert "订阅号：今天还可群发 0 次" in client.get(ADD).content.decode()
+
+
+def test_reviewer_approves_from_the_change_page(
+    client, push_editor, push_reviewer, emulator, django_capture_on_commit_callbacks
+):
+    push = PushFactory(created_by=push_editor, items=[PushableArticleFactory()])
+    client.force_login(push_reviewer)
+    assert 'id="push-approve"' in client.get(_change(push)).content.decode()
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(f"/admin/wechat/push/{push.pk}/approve/", {"comment": "好"})
+    assert response.status_code == 302
+    push.refresh_from_db()
+    assert (push.state, push.approved_by) == (PushState.APPROVED, push_reviewer)
+    assert len(queued) == 1  # the run is queued once the approval is committed
+
+
+def test_author_gets_no_approve_button(client, push_editor, emulator):
+    push = PushFactory(created_by=push_editor, items=[PushableArticleFactory()])
+    client.force_login(push_editor)
+    assert 'id="push-approve"' not in client.get(_change(push)).content.decode()
+
+
+def test_author_cannot_approve_through_the_url(client, push_reviewer, emulator):
+    push = PushFactory(created_by=push_reviewer, items=[PushableArticleFactory()])
+    client.force_login(push_reviewer)
+    response = client.post(f"/admin/wechat/push/{push.pk}/approve/", follow=True)
+    assert "你不能批准自己创建的推送。" in response.content.decode()
+    assert Push.objects.get(pk=push.pk).state == PushState.DRAFT
+
+
+def test_second_send_to_all_on_the_same_day_is_refused_on_a_subscription_account(
+    client, push_editor, push_reviewer, emulator
+):
+    approved_push([PushableArticleFactory()], editor=push_editor, reviewer=push_reviewer)
+    second = PushFactory(created_by=push_editor, items=[PushableArticleFactory()])
+    client.force_login(push_reviewer)
+    response = client.post(f"/admin/wechat/push/{second.pk}/approve/", follow=True)
+    assert "订阅号每天只能群发一次" in response.content.decode()
+    assert Push.objects.get(pk=second.pk).state == PushState.DRAFT
+
+
+def test_author_cancels_a_push_before_it_starts(client, push_editor, emulator):
+    push = PushFactory(created_by=push_editor, items=[PushableArticleFactory()])
+    client.force_login(push_editor)
+    client.post(f"/admin/wechat/push/{push.pk}/cancel/", {"reason": "改期"})
+    push.refresh_from_db()
+    assert push.state == PushState.CANCELLED
+    assert push.events.get(kind=PushEventKind.CANCELLED).detail == "改期"
+
+
+def test_preview_button_sends_to_the_given_openid(client, push_editor, emulator):
+    from wechat.emulator import openid_for
+
+    push = PushFactory(created_by=push_editor, items=[article_with_images(1)])
+    client.force_login(push_editor)
+    response = client.post(
+        f"/admin/wechat/push/{push.pk}/preview/", {"openid": openid_for(1)}, follow=True
+    )
+    assert "预览已发送到你的微信。" in response.content.decode()
+    assert [m["kind"] for m in emulator.state.snapshot()["inbox"]] == ["preview"]
+
+
+def test_timeline_shows_each_step_and_the_counts(
+    client, push_editor, push_reviewer, emulator, settings
+):
+    from tests.wechat.support import mass_finish_xml, signed_post
+
+    push = run_push(
+        approved_push([article_with_images(1)], editor=push_editor, reviewer=push_reviewer)
+    )
+    signed_post(client, mass_finish_xml(msg_id=push.msg_id), token=settings.WECHAT_TOKEN)
+    run_push(push)
+    client.force_login(push_editor)
+    page = client.get(_change(push)).content.decode()
+    timeline = page.split('id="push-timeline"')[1]
+    for step in ("正在上传图片", "图片已上传", "草稿已创建", "已发往微信", "已完成"):
+        assert step in timeline
+    assert "目标 25 人，过滤后 25 人，送达 24 人，失败 1 人" in page
+
+
+def test_failed_push_shows_the_reason(client, push_editor, push_reviewer, emulator, gateway):
+    from wechat.gateway import ArticleFields
+
+    cover = gateway.add_image_material(PushableArticleFactory().cover.read(), "c.jpg")
+    draft = gateway.add_draft(
+        [ArticleFields(title="网页端群发", content="<p>x</p>", thumb_media_id=cover.media_id)]
+    )
+    gateway.mass_send(media_id=draft, tag_id=None, client_msg_id="web-ui")
+    push = run_push(
+        approved_push([article_with_images(1)], editor=push_editor, reviewer=push_reviewer)
+    )
+    client.force_login(push_editor)
+    status = client.get(_change(push)).content.decode().split('id="push-status"')[1][:200]
+    assert "失败：公众号今天的群发次数已用完，请明天再发送。" in status
+
+
+def test_a_push_on_its_way_cannot_be_edited(client, push_editor, push_reviewer, emulator):
+    push = approved_push([PushableArticleFactory()], editor=push_editor, reviewer=push_reviewer)
+    client.force_login(push_editor)
+    response = client.post(_change(push), _compose_data([item_key(PushableArticleFactory())]))
+    assert response.status_code == 403
+
+
+def test_push_one_item_composes_a_one_item_push(client, push_editor, emulator):
+    article = PushableArticleFactory(title="单篇推送")
+    client.force_login(push_editor)
+    url = f"/admin/wechat/push/single/{item_key(article)}/"
+    assert "订阅号：今天还可群发" in client.get(url).content.decode()
+    response = client.post(url, {"mode": "publish", "audience": "all", "send_at": ""})
+    push = Push.objects.get()
+    assert response.url == _change(push)
+    assert (push.mode, push.title, push.items.count()) == ("publish", "单篇推送", 1)
+
+
+def test_push_one_item_refuses_an_item_not_approved(client, push_editor, emulator):
+    draft = ArticleFactory(state=State.DRAFT)
+    client.force_login(push_editor)
+    url = f"/admin/wechat/push/single/{item_key(draft)}/"
+    response = client.post(url, {"mode": "mass", "audience": "all", "send_at": ""})
+    assert "尚未通过审核" in response.content.decode()
+    assert not Push.objects.exists()
+
+
+def test_push_list_runs_the_same_queries_at_two_sizes(
+    client, push_editor, emulator, django_assert_num_queries
+):
+    article = PushableArticleFactory()
+    client.force_login(push_editor)
+
+    def count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(CHANGELIST).status_code == 200
+        return len(context.captured_queries)
+
+    PushFactory.create_batch(2, items=[article])
+    few = count()
+    PushFactory.create_batch(10, items=[article], send_at=timezone.now() + timedelta(days=1))
+    assert count() == few

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from alumni_cms.views import paginate
+from stats.pagecache import cache_public_page
 
 from .errors import SignupError
 from .forms import SignupForm
@@ -12,6 +13,7 @@ from .selectors import activities_public, registration_by_token, signup_status, 
 from .services import registration_cancel, registration_create, registration_token
 
 
+@cache_public_page
 def activity_list(request):
     page = paginate(request, activities_public())
     now = timezone.now()
@@ -21,6 +23,7 @@ def activity_list(request):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@cache_public_page
 def activity_detail(request, pk: int):
     activity = get_object_or_404(activities_public(), pk=pk)
     if request.method == "POST":

@@ -7,6 +7,7 @@ from alumni.models import AlumniProfile
 from articles.models import Article
 from donations.models import DonationProject
 from donations.selectors import donation_progress, projects_with_progress
+from stats.pagecache import cache_public_page
 
 PER_PAGE = 12
 
@@ -16,6 +17,7 @@ def paginate(request, queryset: QuerySet, *, per_page: int = PER_PAGE) -> Page:
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
+@cache_public_page
 def home(request):
     articles = Article.objects.published().select_related("category", "department")[:6]
     activities = list(activities_upcoming()[:4])

@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404, render
 
 from alumni_cms.views import paginate
+from stats.pagecache import cache_public_page
 
 from .models import DonationProject
 from .selectors import donation_progress, donor_wall, projects_with_progress
@@ -13,6 +14,7 @@ def _public_projects():
     return projects_with_progress(DonationProject.objects.published())
 
 
+@cache_public_page
 def project_list(request):
     page = paginate(request, _public_projects())
     for project in page:
@@ -20,6 +22,7 @@ def project_list(request):
     return render(request, "donations/list.html", {"page": page, "projects": page})
 
 
+@cache_public_page
 def project_detail(request, pk: int):
     project = get_object_or_404(_public_projects(), pk=pk)
     wall = donor_wall(project=project, limit=DETAIL_WALL_SIZE)
@@ -35,6 +38,7 @@ def project_detail(request, pk: int):
     )
 
 
+@cache_public_page
 def wall(request):
     wall = donor_wall(limit=None)
     page = paginate(request, wall.gifts, per_page=WALL_PER_PAGE)

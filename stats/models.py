@@ -105,6 +105,25 @@ class WeChatArticleStat(WeChatCounters):
     article_index = models.PositiveSmallIntegerField(_("article index"), default=1)
     day = models.DateField(_("day"))
     title = models.CharField(_("title"), max_length=128, blank=True)
+    # Our push and the item at `article_index` in it, when the msg_data_id is one of ours;
+    # filled when the row is stored (a re-sync links rows stored before the push was known).
+    push = models.ForeignKey(
+        "wechat.Push",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("push"),
+    )
+    content_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("content type"),
+    )
+    object_id = models.PositiveBigIntegerField(_("item id"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("WeChat article statistics")
@@ -118,6 +137,21 @@ class WeChatArticleStat(WeChatCounters):
 
     def __str__(self):
         return f"{self.msg_data_id}_{self.article_index} {self.day}"
+
+
+class WeChatSyncedDay(models.Model):
+    """A day whose datacube statistics were fetched and stored, so the catch-up skips it."""
+
+    day = models.DateField(_("day"), unique=True)
+    rows = models.PositiveIntegerField(_("rows stored"), default=0)
+    synced_at = models.DateTimeField(_("synced at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("WeChat statistics day")
+        verbose_name_plural = _("WeChat statistics days")
+
+    def __str__(self):
+        return self.day.isoformat()
 
 
 class WeChatReadSource(WeChatCounters):

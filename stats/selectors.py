@@ -25,7 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +34,7 @@ from activities.models import Registration
 from articles.models import Article, Category, Department
 from donations.models import Gift
 from editorial.models import State
+from wechat.models import PushItem
 
 from .models import DailyViews, UserSource, WeChatArticleStat, WeChatReadSource
 
@@ -224,12 +225,70 @@ class Dashboard:
         return {row["donated_on"]: (row["gifts"], money(row["amount"])) for row in rows}
 
     @cached_property
+    def pushed_items(self) -> list[dict]:
+        """Items of the pushes sent in the range, with their page views in the range."""
+        views = Subquery(
+            DailyViews.objects.filter(
+                content_type_id=OuterRef("content_type_id"),
+                object_id=OuterRef("object_id"),
+                day__gte=self.start,
+                day__lte=self.end,
+            )
+            .order_by()
+            .values("content_type_id")
+            .annotate(total=Sum("views"))
+            .values("total")[:1]
+        )
+        return list(
+            PushItem.objects.filter(push__sent_at__gte=self.since, push__sent_at__lt=self.until)
+            .values(
+                "push_id",
+                "push__title",
+                "push__sent_at",
+                "position",
+                "title",
+                "content_type__app_label",
+                "content_type__model",
+                "object_id",
+            )
+            .annotate(site_views=Coalesce(views, 0))
+            .order_by("-push__sent_at", "-push_id", "position")[:WECHAT_ROWS]
+        )
+
+    @cached_property
+    def pushed_reads(self) -> dict[tuple[int, int], dict]:
+        """{(push id, position): WeChat sums} of the pushes sent in the range, up to its end."""
+        rows = (
+            WeChatArticleStat.objects.filter(
+                push__sent_at__gte=self.since, push__sent_at__lt=self.until, day__lte=self.end
+            )
+            .values("push_id", "article_index")
+            .annotate(
+                reads=Sum("int_page_read_count"),
+                readers=Sum("int_page_read_user"),
+                shares=Sum("share_count"),
+                favourites=Sum("add_to_fav_count"),
+            )
+            .order_by()
+        )
+        return {(r["push_id"], r["article_index"]): r for r in rows}
+
+    @cached_property
+    def source_days(self) -> dict[tuple[date, int], int]:
+        """{(day, source): WeChat reads}."""
+        rows = (
+            WeChatReadSource.objects.filter(day__gte=self.start, day__lte=self.end)
+            .exclude(user_source=UserSource.ALL)
+            .values_list("day", "user_source", "int_page_read_count")
+        )
+        return {(day, source): reads for day, source, reads in rows}
+
+    @cached_property
     def followers(self) -> dict[date, tuple[int, int, int]]:
         """{day: (followers, new, unfollowed)} from the audience app, when it is installed."""
-        try:
-            model = apps.get_model("audience", "FollowerDailyCount")
-        except LookupError:
+        if not apps.is_installed("audience"):
             return {}
+        model = apps.get_model("audience", "FollowerDailyCount")
         rows = model.objects.filter(day__gte=self.start, day__lte=self.end).values_list(
             "day", "total", "new", "unsubscribed"
         )
@@ -470,6 +529,64 @@ class Dashboard:
         ]
         return table
 
+    def pushes(self) -> Table:
+        table = Table(
+            "pushes",
+            _("How each push's items did"),
+            [
+                _("Sent"),
+                _("Push"),
+                _("Article no."),
+                _("Title"),
+                _("WeChat reads"),
+                _("WeChat readers"),
+                _("Shares"),
+                _("Favourites"),
+                _("Site page views"),
+            ],
+            text_columns=4,
+        )
+        zone = timezone.get_current_timezone()
+        for row in self.pushed_items:
+            push_id, position = row["push_id"], row["position"]
+            reads = self.pushed_reads.get((push_id, position), {})
+            push_name = row["push__title"] or _("Push #%(id)s") % {"id": push_id}
+            key = (row["content_type__app_label"], row["content_type__model"])
+            title = row["title"] or _("(deleted item %(id)s)") % {"id": row["object_id"]}
+            try:
+                item = Link(
+                    title, reverse(f"admin:{key[0]}_{key[1]}_change", args=[row["object_id"]])
+                )
+            except NoReverseMatch:
+                item = title
+            table.rows.append(
+                [
+                    row["push__sent_at"].astimezone(zone).date().isoformat(),
+                    Link(push_name, reverse("admin:wechat_push_change", args=[push_id])),
+                    position,
+                    item,
+                    reads.get("reads", 0),
+                    reads.get("readers", 0),
+                    reads.get("shares", 0),
+                    reads.get("favourites", 0),
+                    row["site_views"],
+                ]
+            )
+        return table
+
+    def wechat_source_by_day(self) -> Table:
+        sources = sorted({source for _day, source in self.source_days})
+        table = Table(
+            "wechat-source-by-day",
+            _("WeChat reads per day by source"),
+            [_("Day"), *[str(UserSource(s).label) for s in sources]],
+        )
+        for day in self.days:
+            table.rows.append(
+                [day.isoformat(), *[self.source_days.get((day, s), 0) for s in sources]]
+            )
+        return table
+
     def followers_by_day(self) -> Table:
         table = Table(
             "followers-by-day",
@@ -495,7 +612,9 @@ TABLES = {
     "signups-by-day": Dashboard.signups_by_day,
     "donations-by-day": Dashboard.donations_by_day,
     "donations-by-project": Dashboard.donations_by_project,
+    "pushes": Dashboard.pushes,
     "wechat-by-push": Dashboard.wechat_by_push,
+    "wechat-source-by-day": Dashboard.wechat_source_by_day,
     "wechat-by-source": Dashboard.wechat_by_source,
     "followers-by-day": Dashboard.followers_by_day,
 }

@@ -23,7 +23,14 @@ from django.utils.translation import gettext as _
 
 from .buffer import View, day_salt, outbox, view_buffer
 from .errors import StatsRowError
-from .models import DailyViews, FlushBatch, UserSource, WeChatArticleStat, WeChatReadSource
+from .models import (
+    DailyViews,
+    FlushBatch,
+    UserSource,
+    WeChatArticleStat,
+    WeChatReadSource,
+    WeChatSyncedDay,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -163,8 +170,10 @@ def wechat_stats_store(*, rows: Iterable, day: date) -> int:
 
     `rows` mixes getarticlesummary rows (with `msgid` = "<msg_data_id>_<index>") and getuserread
     rows (with `user_source`), as dicts in WeChat's field names or the gateway's dataclasses.
-    A row is stored under its `ref_date`, else under `day`. Returns how many rows were stored.
-    Raises StatsRowError, before storing anything, when a row is not understood.
+    A row is stored under its `ref_date`, else under `day`. An article row whose msg_data_id is
+    one of our pushes is linked to that push and to the item at its index (`PushItem.position`).
+    Returns how many rows were stored. Raises StatsRowError, before storing anything, when a
+    row is not understood.
     """
     articles: dict[tuple[str, int, date], dict] = {}
     sources: dict[tuple[date, int], dict] = {}
@@ -186,15 +195,18 @@ def wechat_stats_store(*, rows: Iterable, day: date) -> int:
         else:
             raise StatsRowError(_("A WeChat statistics row has neither msgid nor user_source."))
     updated = [*WeChatArticleStat.COUNTERS, "updated_at"]
+    links = _push_links({m for m, _i, _d in articles})
     with transaction.atomic():
         WeChatArticleStat.objects.bulk_create(
             [
-                WeChatArticleStat(msg_data_id=m, article_index=i, day=d, **values)
+                WeChatArticleStat(
+                    msg_data_id=m, article_index=i, day=d, **links.get((m, i), {}), **values
+                )
                 for (m, i, d), values in articles.items()
             ],
             update_conflicts=True,
             unique_fields=["msg_data_id", "article_index", "day"],
-            update_fields=[*updated, "title"],
+            update_fields=[*updated, "title", "push", "content_type", "object_id"],
         )
         WeChatReadSource.objects.bulk_create(
             [
@@ -208,14 +220,68 @@ def wechat_stats_store(*, rows: Iterable, day: date) -> int:
     return len(articles) + len(sources)
 
 
+def _push_links(msg_data_ids: set[str]) -> dict[tuple[str, int], dict]:
+    """{(msg_data_id, article index): push, content type and object id} for our pushes."""
+    from wechat.models import Push, PushItem
+
+    if not msg_data_ids:
+        return {}
+    # A msg_data_id is WeChat's and unique there; were two of our rows to carry one, the later
+    # push wins, as it is the one that got WeChat's answer last.
+    pushes = dict(
+        Push.objects.filter(msg_data_id__in=msg_data_ids)
+        .order_by("pk")
+        .values_list("msg_data_id", "pk")
+    )
+    by_pk = {pk: msg_data_id for msg_data_id, pk in pushes.items()}
+    items = PushItem.objects.filter(push_id__in=by_pk).values_list(
+        "push_id", "position", "content_type_id", "object_id"
+    )
+    links = {}
+    for push_id, position, content_type_id, object_id in items:
+        links[(by_pk[push_id], position)] = {
+            "push_id": push_id,
+            "content_type_id": content_type_id,
+            "object_id": object_id,
+        }
+    return links
+
+
 def wechat_stats_sync(*, day: date, fetch: Callable[[date], Iterable]) -> int:
-    """Fetch one day's datacube rows with `fetch(day)` and store them (see wechat_stats_store).
+    """Fetch one day's datacube rows with `fetch(day)` and store them (see wechat_stats_store),
+    and note the day as synced.
 
     Re-running it for the same day replaces that day's numbers, never adds to them. Raises what
     `fetch` raises (wechat.errors when it is `datacube_rows`) and StatsRowError; nothing is
     stored then.
     """
-    return wechat_stats_store(rows=list(fetch(day)), day=day)
+    rows = list(fetch(day))
+    with transaction.atomic():
+        stored = wechat_stats_store(rows=rows, day=day)
+        WeChatSyncedDay.objects.update_or_create(day=day, defaults={"rows": stored})
+    return stored
+
+
+def wechat_stats_catch_up(
+    *, today: date, fetch: Callable[[date], Iterable], days: int | None = None
+) -> list[date]:
+    """Sync each of the `days` days before `today` (default STATS_WECHAT_CATCH_UP_DAYS) that was
+    not synced yet, oldest first; returns the days synced.
+
+    WeChat answers for a day only from the next morning, and a worker may have been down: this
+    fills the gap, and a second run the same day fetches nothing. Raises what `fetch` raises
+    (wechat.errors) and StatsRowError, for the first day that fails; the days before it stay
+    stored and the days from it on are tried again by the next run.
+    """
+    span = settings.STATS_WECHAT_CATCH_UP_DAYS if days is None else days
+    wanted = [today - timedelta(days=n) for n in range(span, 0, -1)]
+    done = set(WeChatSyncedDay.objects.filter(day__in=wanted).values_list("day", flat=True))
+    synced = []
+    for day in wanted:
+        if day not in done:
+            wechat_stats_sync(day=day, fetch=fetch)
+            synced.append(day)
+    return synced
 
 
 def datacube_rows(day: date) -> list:

@@ -1,9 +1,11 @@
-from datetime import date, timedelta
+from datetime import date
 
 from celery import shared_task
 from django.utils import timezone
 
-from .services import datacube_rows, views_flush, wechat_stats_sync
+from wechat.errors import RetryableError
+
+from .services import datacube_rows, views_flush, wechat_stats_catch_up, wechat_stats_sync
 
 
 @shared_task(acks_late=True)
@@ -12,11 +14,21 @@ def views_flush_task() -> int:
     return views_flush()
 
 
-@shared_task(acks_late=True)
+@shared_task(
+    acks_late=True,
+    autoretry_for=(RetryableError,),
+    retry_backoff=60,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=6,
+)
 def wechat_stats_sync_task(day: str | None = None) -> int:
-    """Store WeChat's read statistics of `day` (ISO date; default yesterday). Safe to re-run.
+    """Store WeChat's read statistics of `day` (ISO date, fetched again even if stored), or,
+    without one, of every recent day not stored yet (see wechat_stats_catch_up). Safe to re-run.
 
-    Not scheduled yet: WeChat publishes a day's numbers after 08:00 the next morning.
+    Scheduled daily after 08:00 (Asia/Shanghai), when WeChat has published yesterday's numbers.
+    Retries RetryableError; other wechat.errors and StatsRowError fail the task.
     """
-    when = date.fromisoformat(day) if day else timezone.localdate() - timedelta(days=1)
-    return wechat_stats_sync(day=when, fetch=datacube_rows)
+    if day:
+        return wechat_stats_sync(day=date.fromisoformat(day), fetch=datacube_rows)
+    return len(wechat_stats_catch_up(today=timezone.localdate(), fetch=datacube_rows))

@@ -75,6 +75,18 @@ def _bars(table: Table, *, column: int, label: str) -> str:
     return bar_chart(bars=bars[:12], label=label)
 
 
+def _followers_total(days: list[date], table: Table) -> str:
+    """Followers over time; a day without a count draws the day before's (the table shows —)."""
+    known = [row[1] for row in table.rows if row[1] is not None]
+    if not known:
+        return ""
+    values, last = [], known[0]
+    for row in table.rows:
+        last = row[1] if row[1] is not None else last
+        values.append(last)
+    return line_chart(days=days, series=[(_("Followers"), values)], label=_("WeChat followers"))
+
+
 @staff_member_required
 def dashboard(request):
     form, start, end = _range(request)
@@ -98,6 +110,10 @@ def dashboard(request):
             series=[(_("Amount (yuan)"), [row[2] for row in donations.rows])],
             label=_("Donations per day"),
         ),
+        "wechat-source-by-day": _line(
+            tables["wechat-source-by-day"], _("WeChat reads per day by source")
+        ),
+        "followers-total": _followers_total(board.days, tables["followers-by-day"]),
         "followers-by-day": line_chart(
             days=board.days,
             series=[
@@ -128,7 +144,11 @@ def dashboard(request):
             _("Sign-ups and donations"),
             ["signups-by-day", "donations-by-day", "donations-by-project"],
         ),
-        (_("WeChat"), ["followers-by-day", "wechat-by-push", "wechat-by-source"]),
+        (_("Pushes"), ["pushes"]),
+        (
+            _("WeChat"),
+            ["followers-by-day", "wechat-by-push", "wechat-by-source", "wechat-source-by-day"],
+        ),
     ]
     context = {
         **admin.site.each_context(request),
@@ -155,6 +175,9 @@ def dashboard(request):
                         "table": tables[slug],
                         "html": table_html(tables[slug]),
                         "chart": charts.get(slug, ""),
+                        "extra_chart": (
+                            charts["followers-total"] if slug == "followers-by-day" else ""
+                        ),
                         "long": len(tables[slug].rows) > 15,
                         "export_url": f"{reverse('stats:export', args=[slug])}?{query}",
                         "xlsx_url": (

@@ -116,3 +116,10 @@ def celery_eager():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    """Public pages are rendered afresh in every test; tests/stats/test_page_cache.py turns the
+    whole-page cache on (the cache outlives a test's rolled-back rows)."""
+    settings.STATS_PAGE_CACHE_SECONDS = 0

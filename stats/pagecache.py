@@ -1,0 +1,86 @@
+"""Whole-page caching of the public pages for anonymous visitors.
+
+A page is cached under the current "pages version", the visitor's language and its full path;
+any change to public content (an item published or withdrawn, any save or delete in the content
+apps, a sign-up or a gift) sets a new version, so every cached page is dropped at once (they
+expire on their own after STATS_PAGE_CACHE_SECONDS, which also bounds how stale a time-dependent
+figure, such as "sign-up closes", can get). Views are still counted: `ViewCountMiddleware` sits
+outside and sees the cached page's 200 like any other.
+
+The footer's language form and the sign-up form carry a CSRF token, which belongs to one
+visitor: the cached copy keeps a placeholder and each visitor gets their own token put back.
+"""
+
+import functools
+import hashlib
+import re
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import translation
+
+VERSION_KEY = "pages:version"
+CONTENT_APPS = frozenset({"articles", "activities", "donations", "alumni", "editorial"})
+_TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+_PLACEHOLDER = "\x00csrf\x00"
+
+
+def pages_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(VERSION_KEY, "")
+    return version
+
+
+def pages_changed(**_kwargs) -> None:
+    """Drop every cached public page, now and again once the transaction commits (a page
+    rendered in between from the old rows would otherwise stay cached)."""
+    if settings.STATS_PAGE_CACHE_SECONDS <= 0:
+        return  # nothing is cached (and tests save many rows)
+    cache.set(VERSION_KEY, uuid.uuid4().hex, None)
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
+
+
+def content_saved(sender, **kwargs) -> None:
+    """post_save / post_delete receiver: any row of a content app may show on a public page."""
+    if sender._meta.app_label in CONTENT_APPS:
+        pages_changed()
+
+
+def _cacheable(request) -> bool:
+    # A visitor with a session (signed in, or a message waiting) sees pages made for them.
+    return (
+        settings.STATS_PAGE_CACHE_SECONDS > 0
+        and request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+    )
+
+
+def cache_public_page(view):
+    """Serve the view's 200 answers to anonymous GETs from the cache (see the module's doc)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not _cacheable(request):
+            return view(request, *args, **kwargs)
+        path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
+        key = f"pages:{pages_version()}:{translation.get_language()}:{path}"
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            if _PLACEHOLDER in content:
+                content = content.replace(_PLACEHOLDER, get_token(request))
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            content = _TOKEN.sub(rf"\g<1>{_PLACEHOLDER}\g<2>", response.content.decode())
+            cache.set(key, (content, response["Content-Type"]), settings.STATS_PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapper

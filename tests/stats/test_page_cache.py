@@ -1,0 +1,112 @@
+"""Whole-page caching of public pages for anonymous visitors (stats.pagecache)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from editorial.models import State
+from editorial.services import item_withdraw
+from stats.models import DailyViews
+from stats.services import views_flush
+from tests.factories import ActivityFactory, ArticleFactory, RegistrationFactory
+
+pytestmark = pytest.mark.django_db
+
+UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) AppleWebKit/605.1.15 MicroMessenger/8.0.47"
+
+
+@pytest.fixture
+def page_cache(view_cache, settings):
+    """The whole-page cache on, in the test's own cache (see view_cache)."""
+    settings.STATS_PAGE_CACHE_SECONDS = 60
+    return view_cache
+
+
+def published(**fields):
+    return ArticleFactory(state=State.PUBLISHED, created_by=None, **fields)
+
+
+def test_a_second_anonymous_visit_is_served_without_queries(
+    client, page_cache, django_assert_num_queries
+):
+    article = published(title="校庆回顾")
+    client.get(f"/news/{article.pk}/")
+
+    with django_assert_num_queries(0):
+        response = client.get(f"/news/{article.pk}/")
+
+    assert "校庆回顾" in response.content.decode()
+
+
+def test_an_edit_is_shown_at_once(client, page_cache):
+    article = published(title="校庆回顾")
+    client.get("/news/")
+    article.title = "校庆回顾（更新）"
+    article.save()
+
+    assert "校庆回顾（更新）" in client.get("/news/").content.decode()
+
+
+def test_a_withdrawn_item_leaves_the_cached_list(
+    client, page_cache, reviewer, django_capture_on_commit_callbacks
+):
+    article = published(title="将撤回的新闻")
+    assert "将撤回的新闻" in client.get("/news/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        item_withdraw(item=article, by=reviewer, reason="错误")
+
+    assert "将撤回的新闻" not in client.get("/news/").content.decode()
+
+
+def test_a_sign_up_updates_the_cached_activity_page(client, page_cache):
+    activity = ActivityFactory(state=State.PUBLISHED, created_by=None, capacity=10)
+    before = client.get(f"/activities/{activity.pk}/").content.decode()
+    RegistrationFactory(activity=activity)
+
+    assert client.get(f"/activities/{activity.pk}/").content.decode() != before
+
+
+def test_each_visitor_gets_their_own_csrf_token_from_a_cached_page(page_cache):
+    from django.test import Client
+
+    article = published()
+    first, second = Client(), Client()
+    first.get(f"/news/{article.pk}/")
+
+    response = second.get(f"/news/{article.pk}/")
+
+    token = response.cookies["csrftoken"].value
+    assert 'name="csrfmiddlewaretoken"' in response.content.decode()
+    assert "\x00" not in response.content.decode()
+    posted = second.post("/i18n/setlang/", {"language": "en", "next": "/"}, HTTP_X_CSRFTOKEN=token)
+    assert posted.status_code == 302
+
+
+def test_languages_are_cached_apart(client, page_cache):
+    article = published()
+    client.get(f"/news/{article.pk}/")
+
+    english = client.get(f"/news/{article.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert 'lang="en"' in english.content.decode()
+
+
+def test_signed_in_users_are_not_served_cached_pages(client, page_cache, django_assert_num_queries):
+    article = published(title="校庆回顾")
+    client.get(f"/news/{article.pk}/")
+    client.force_login(get_user_model().objects.create(username="someone"))
+
+    response = client.get(f"/news/{article.pk}/")
+
+    assert response.wsgi_request.user.is_authenticated
+    assert "校庆回顾" in response.content.decode()
+
+
+def test_views_served_from_the_cache_are_still_counted(client, page_cache):
+    article = published()
+    for n in range(3):
+        client.get(f"/news/{article.pk}/", HTTP_USER_AGENT=UA, REMOTE_ADDR=f"10.0.0.{n}")
+
+    views_flush()
+
+    assert DailyViews.objects.get(object_id=article.pk).views == 3

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from alumni.models import mask_phone
 from editorial.admin import EditorialAdminMixin
 
 from .errors import SignupError
@@ -17,12 +18,19 @@ from .selectors import HOLDING_PLACE, signup_status
 from .services import registration_cancel
 
 
-class RegistrationInline(admin.TabularInline):
+class MaskedPhoneMixin:
+    @admin.display(description=_("phone"))
+    def masked_phone(self, registration) -> str:
+        """Lists show phone numbers masked (privacy); the full number is on the change form."""
+        return mask_phone(registration.phone)
+
+
+class RegistrationInline(MaskedPhoneMixin, admin.TabularInline):
     """Sign-ups shown on their activity. Read-only: status changes go through the registration
     admin's actions, so a cancellation promotes the waitlist."""
 
     model = Registration
-    fields = ("name", "class_year", "phone", "status", "created_at")
+    fields = ("name", "class_year", "masked_phone", "status", "created_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -103,8 +111,16 @@ def _cell(value) -> str:
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
-    list_display = ("name", "activity", "class_year", "phone", "status", "alumnus", "created_at")
+class RegistrationAdmin(MaskedPhoneMixin, admin.ModelAdmin):
+    list_display = (
+        "name",
+        "activity",
+        "class_year",
+        "masked_phone",
+        "status",
+        "alumnus",
+        "created_at",
+    )
     list_filter = ("status", "activity")
     list_select_related = ("activity", "alumnus")
     search_fields = ("name", "phone", "activity__title")

@@ -7,11 +7,15 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export import fields as ie_fields
+from import_export import resources, widgets
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
 
 from editorial.admin import EditorialAdminMixin
 from editorial.models import State
 
-from .models import AlumniProfile, Alumnus, Branch
+from .models import AlumniProfile, Alumnus, Branch, Gender
 
 # A liaison's submission counts once the office has accepted it, published or not yet.
 ACCEPTED_STATES = (State.APPROVED, State.SCHEDULED, State.PUBLISHED)
@@ -92,18 +96,166 @@ class BranchAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/alumni/leaderboard.html", context)
 
 
+class GenderWidget(widgets.Widget):
+    """男/女 (or m/f, or empty) in a spreadsheet; refuses anything else."""
+
+    VALUES = {"": "", "男": "m", "女": "f", "m": "m", "f": "f", "male": "m", "female": "f"}
+
+    def clean(self, value, row=None, **kwargs):
+        key = str(value or "").strip().lower()
+        if key not in self.VALUES:
+            raise ValueError(gettext("Gender must be 男, 女 or empty."))
+        return self.VALUES[key]
+
+    def render(self, value, obj=None, **kwargs):
+        return {Gender.MALE: "男", Gender.FEMALE: "女"}.get(value, "")
+
+
+class ClassYearWidget(widgets.IntegerWidget):
+    """A four-digit year; anything else is a row error in words, not a decimal exception."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip()
+        if text.endswith(".0"):  # Excel hands years over as floats
+            text = text[:-2]
+        if not (text.isdigit() and len(text) == 4):
+            raise ValueError(gettext("The class year must be a four-digit year."))
+        return int(text)
+
+
+class AlumnusResource(resources.ModelResource):
+    """Alumni records in CSV/Excel. A row with the `id` of an existing record updates it; any
+    other row creates one. Headers may be the field names or the office's Chinese ones. One bad
+    row (unparsable value, failed validation, unknown branch) rolls the whole file back."""
+
+    HEADER_ALIASES = {
+        "编号": "id",
+        "姓名": "name",
+        "性别": "gender",
+        "届别": "class_year",
+        "毕业年份": "class_year",
+        "学院": "college",
+        "专业": "major",
+        "城市": "city",
+        "工作单位": "employer",
+        "手机": "phone",
+        "手机号": "phone",
+        "电话": "phone",
+        "邮箱": "email",
+        "电子邮箱": "email",
+        "校友分会": "branch",
+        "分会": "branch",
+        "备注": "notes",
+    }
+
+    gender = ie_fields.Field(attribute="gender", column_name="gender", widget=GenderWidget())
+    class_year = ie_fields.Field(
+        attribute="class_year", column_name="class_year", widget=ClassYearWidget()
+    )
+    branch = ie_fields.Field(
+        attribute="branch",
+        column_name="branch",
+        widget=widgets.ForeignKeyWidget(Branch, field="name"),
+    )
+
+    class Meta:
+        model = Alumnus
+        fields = (
+            "id",
+            "name",
+            "gender",
+            "class_year",
+            "college",
+            "major",
+            "city",
+            "employer",
+            "phone",
+            "email",
+            "branch",
+            "notes",
+        )
+        export_order = fields
+        clean_model_instances = True
+        skip_unchanged = True
+        use_transactions = True
+
+    def before_import(self, dataset, **kwargs):
+        dataset.headers = [
+            self.HEADER_ALIASES.get(str(h or "").strip(), str(h or "").strip())
+            for h in dataset.headers
+        ]
+        super().before_import(dataset, **kwargs)
+
+    def import_data(self, dataset, *args, **kwargs):
+        # All or nothing: a row that fails validation rolls the whole import back too.
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, *args, **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True).select_related("branch")
+
+
+class RecordStatusFilter(admin.SimpleListFilter):
+    title = _("record")
+    parameter_name = "record"
+
+    def lookups(self, request, model_admin):
+        return [("active", _("Active")), ("deleted", _("Deleted at the alumnus's request"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(deleted_at__isnull=True)
+        if self.value() == "deleted":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
+
+
 @admin.register(Alumnus)
-class AlumnusAdmin(admin.ModelAdmin):
-    list_display = ("name", "class_year", "college", "major", "city", "employer", "branch", "phone")
-    list_filter = ("class_year", "college", "city", "branch")
+class AlumnusAdmin(ImportExportModelAdmin):
+    list_display = (
+        "name",
+        "class_year",
+        "college",
+        "major",
+        "city",
+        "employer",
+        "branch",
+        "phone_masked",
+        "email_masked",
+    )
+    list_filter = (RecordStatusFilter, "class_year", "college", "city", "branch")
     list_select_related = ("branch",)
-    search_fields = ("name", "phone", "college", "major")
+    search_fields = ("name", "phone", "email", "college", "major")
     autocomplete_fields = ("branch",)
+    readonly_fields = ("wechat_openid", "deleted_at")
     fieldsets = [
         (None, {"fields": ["name", "gender", "class_year", "college", "major"]}),
         (_("Contact"), {"fields": ["phone", "email", "wechat_openid", "city", "employer"]}),
-        (None, {"fields": ["branch", "notes"]}),
+        (None, {"fields": ["branch", "notes", "visible_to_classmates", "deleted_at"]}),
     ]
+    resource_classes = [AlumnusResource]
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+    import_error_display = ("message", "row")
+
+    @admin.display(description=_("phone"), ordering="phone")
+    def phone_masked(self, obj):
+        return obj.masked_phone
+
+    @admin.display(description=_("email"), ordering="email")
+    def email_masked(self, obj):
+        return obj.masked_email
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("alumni.export_alumnus")
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("alumni.add_alumnus") and request.user.has_perm(
+            "alumni.change_alumnus"
+        )
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).filter(deleted_at__isnull=True)
 
 
 @admin.register(AlumniProfile)

@@ -42,8 +42,37 @@ class Gender(models.TextChoices):
     UNKNOWN = "", _("Not stated")
 
 
+def mask_phone(value: str) -> str:
+    """A phone number with its middle hidden, as list views show it: 138****8000."""
+    value = (value or "").strip()
+    if len(value) >= 7:
+        return f"{value[:3]}****{value[-4:]}"
+    return "*" * max(0, len(value) - 2) + value[-2:] if value else ""
+
+
+def mask_email(value: str) -> str:
+    """An e-mail address with its local part hidden but the first letter: z***@example.com."""
+    value = (value or "").strip()
+    local, at, domain = value.partition("@")
+    if not at:
+        return mask_phone(value)
+    return f"{local[:1]}***@{domain}"
+
+
+class AlumnusQuerySet(models.QuerySet):
+    def active(self):
+        """Records not deleted at the alumnus's request."""
+        return self.filter(deleted_at__isnull=True)
+
+
 class Alumnus(models.Model):
-    """One alumnus's record as the office keeps it."""
+    """One alumnus's record as the office keeps it.
+
+    `wechat_openid` mirrors the WeChat follower bound to this record (audience.Follower.alumnus);
+    only the audience app's binding services write it. A record deleted at the alumnus's request
+    keeps its row (gifts and sign-ups still point at it) with `deleted_at` set and every personal
+    field erased.
+    """
 
     name = models.CharField(_("name"), max_length=50, db_index=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices, blank=True)
@@ -66,16 +95,37 @@ class Alumnus(models.Model):
         verbose_name=_("branch"),
     )
     notes = models.TextField(_("notes"), blank=True)
+    visible_to_classmates = models.BooleanField(
+        _("visible to classmates"),
+        default=False,
+        help_text=_("Classmates may see this alumnus's name, city and employer."),
+    )
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AlumnusQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("alumnus")
         verbose_name_plural = _("alumni")
         ordering = ["-class_year", "name"]
+        permissions = [("export_alumnus", _("Can export alumni records"))]
 
     def __str__(self):
         return _("%(name)s (class of %(year)s)") % {"name": self.name, "year": self.class_year}
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def masked_email(self) -> str:
+        return mask_email(self.email)
 
 
 class AlumniProfile(EditorialItem):

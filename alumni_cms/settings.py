@@ -194,6 +194,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wechat.tasks.pushes_dispatch_due_task",
         "schedule": timedelta(minutes=1),
     },
+    "stats-wechat-sync-daily": {
+        # WeChat publishes a day's datacube numbers after 08:00 the next morning (CELERY_TIMEZONE
+        # is Asia/Shanghai); the task also catches up days a stopped worker missed.
+        "task": "stats.tasks.wechat_stats_sync_task",
+        "schedule": crontab(hour=8, minute=40),
+    },
     "audience-followers-sync-nightly": {
         "task": "audience.tasks.followers_sync_task",
         "schedule": crontab(hour=3, minute=17),
@@ -272,6 +278,8 @@ AUDIENCE_CODE_TTL = timedelta(minutes=10)
 AUDIENCE_CODE_MAX_ATTEMPTS = 5
 # Codes one follower may ask for, and one record may be sent: (window seconds, at most).
 AUDIENCE_CODE_RATE_LIMITS = [(60, 1), (3600, 5)]
+# Record look-ups (name and class year) one follower may make.
+AUDIENCE_LOOKUP_RATE_LIMITS = [(3600, 20)]
 # A full follower sync whose worker shows no progress for this long is taken over.
 AUDIENCE_SYNC_LEASE = timedelta(minutes=10)
 AUDIENCE_SYNC_UPSERT_CHUNK = 1000  # followers per user/info round (10 calls) and per upsert
@@ -292,6 +300,17 @@ STATS_REPEAT_WINDOW = timedelta(minutes=30)  # the same visitor again within it 
 # The request header carrying the client address behind a reverse proxy (its last entry is
 # used), e.g. HTTP_X_FORWARDED_FOR; empty: REMOTE_ADDR.
 STATS_CLIENT_IP_HEADER = env("STATS_CLIENT_IP_HEADER", default="")
+# The public site's header, menu and language buttons, rendered once per process and language
+# (templates/base.html): in each process's memory, so a deploy (a restart) renews them.
+CACHES["site_chrome"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "site-chrome",
+}
+# Public pages served whole from the cache to anonymous visitors for this long (0: off); any
+# content change drops them at once (stats/pagecache.py).
+STATS_PAGE_CACHE_SECONDS = env.int("STATS_PAGE_CACHE_SECONDS", default=120)
+# The daily WeChat statistics sync fetches each of this many past days not stored yet.
+STATS_WECHAT_CATCH_UP_DAYS = 7
 
 LOGGING = {
     "version": 1,

@@ -70,3 +70,13 @@ def test_activity_changelist_shows_places_taken_of_capacity(admin_client):
     RegistrationFactory(activity=activity, status=RegistrationStatus.CANCELLED)
     response = admin_client.get(reverse("admin:activities_activity_changelist"))
     assert "2 / 30" in response.content.decode()
+
+
+def test_registration_list_masks_phone_numbers(admin_client):
+    RegistrationFactory(phone="13800138000")
+
+    response = admin_client.get(reverse("admin:activities_registration_changelist"))
+
+    page = response.content.decode()
+    assert "138****8000" in page
+    assert "13800138000" not in page

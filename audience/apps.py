@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AudienceConfig(AppConfig):
+    name = "audience"
+    verbose_name = _("Followers and segments")
+
+    def ready(self):
+        from . import receivers  # noqa: F401  (listens to wechat.signals.callback_received)

@@ -71,6 +71,9 @@ def run() -> int:
     manage("migrate", "--no-input", env=env)
     say("Loading demo content and demo users (kept across runs, never duplicated)")
     manage("load_demo", env=env)
+    # Invented reading figures for the demo items, so the dashboard has something to show
+    # (days already counted are kept: a rerun adds nothing).
+    manage("stats_seed_demo", "--days", "120", env=env)
 
     processes = {
         "web": [str(PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],

@@ -2,8 +2,8 @@
 
 from django.shortcuts import get_object_or_404, render
 
-from alumni_cms.views import PER_PAGE
 from articles.models import Article
+from articles.views import NEWS_PER_PAGE
 
 
 def bare_detail(request, pk: int):
@@ -13,6 +13,7 @@ def bare_detail(request, pk: int):
 
 
 def bare_list(request):
-    """As many rows as a page of the public list, into a small template."""
-    articles = Article.objects.only("title", "digest", "published_at").order_by("-pk")[:PER_PAGE]
+    """As many rows as a page of the news list (20), into a small template."""
+    articles = Article.objects.only("title", "digest", "published_at").order_by("-pk")
+    articles = articles[:NEWS_PER_PAGE]
     return render(request, "bench/bare_list.html", {"articles": articles})

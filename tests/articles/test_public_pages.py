@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from articles.models import Article
 from editorial.models import State
 from tests.factories import (
     ArticleFactory,
@@ -118,8 +119,8 @@ def test_news_list_with_an_unknown_category_is_not_found(client):
     assert response.status_code == 404
 
 
-def test_news_list_shows_12_articles_per_page_newest_first(client):
-    articles = ArticleFactory.create_batch(13, state=PUBLISHED)
+def test_news_list_shows_20_articles_per_page_newest_first(client):
+    articles = ArticleFactory.create_batch(21, state=PUBLISHED)
 
     first = client.get(reverse("articles:list"))
     second = client.get(reverse("articles:list"), {"page": 2})
@@ -131,7 +132,7 @@ def test_news_list_shows_12_articles_per_page_newest_first(client):
 
 def test_news_list_page_links_keep_the_category(client):
     campus = CategoryFactory(slug="campus")
-    ArticleFactory.create_batch(13, state=PUBLISHED, category=campus)
+    ArticleFactory.create_batch(21, state=PUBLISHED, category=campus)
 
     page = client.get(reverse("articles:list"), {"category": "campus"}).content.decode()
 
@@ -173,3 +174,72 @@ def test_news_detail_runs_as_many_queries_for_20_photos_as_for_2(
 
     with django_assert_num_queries(expected):
         client.get(article.get_absolute_url())
+
+
+def test_news_detail_shows_more_news_from_the_same_category_but_not_itself(client):
+    campus = CategoryFactory(slug="campus")
+    article = ArticleFactory(state=PUBLISHED, category=campus, title="本篇新闻")
+    ArticleFactory(state=PUBLISHED, category=campus, title="同类新闻")
+    ArticleFactory(state=PUBLISHED, category=CategoryFactory(slug="other"), title="别类新闻")
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    more = page[page.index("更多新闻") :]
+    assert "同类新闻" in more
+    assert "本篇新闻" not in more
+    assert "别类新闻" not in more
+
+
+def test_news_list_shows_an_articles_new_title_after_it_is_edited(client):
+    article = ArticleFactory(state=PUBLISHED, title="旧标题")
+    client.get(reverse("articles:list"))  # the row is now kept in memory
+    article.title = "新标题"
+    article.save()
+
+    page = client.get(reverse("articles:list")).content.decode()
+
+    assert "新标题" in page
+    assert "旧标题" not in page
+
+
+def test_news_list_shows_a_renamed_category_even_when_the_article_is_unchanged(client):
+    category = CategoryFactory(name="返校活动")
+    ArticleFactory(state=PUBLISHED, category=category)
+    client.get(reverse("articles:list"))
+    category.name = "校友返校日"
+    category.save()
+
+    page = client.get(reverse("articles:list")).content.decode()
+
+    assert page.count("校友返校日") == 2  # the filter chip and the row
+    assert "返校活动" not in page
+
+
+def test_news_list_leaves_out_an_article_withdrawn_after_its_row_was_shown(client):
+    article = ArticleFactory(state=PUBLISHED, title="将被撤回的新闻")
+    client.get(reverse("articles:list"))
+    Article.objects.filter(pk=article.pk).update(state=State.WITHDRAWN)
+
+    page = client.get(reverse("articles:list")).content.decode()
+
+    assert "将被撤回的新闻" not in page
+
+
+def test_news_detail_shows_a_photo_added_after_the_page_was_shown(client):
+    article = ArticleFactory(state=PUBLISHED)
+    client.get(article.get_absolute_url())  # the article block is now kept in memory
+    photo = ArticlePhotoFactory(article=article, caption="新加的照片")
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert photo.image.url in page
+    assert "新加的照片" in page
+
+
+def test_news_detail_in_english_after_chinese_shows_english_labels(client):
+    article = ArticleFactory(state=PUBLISHED, department=DepartmentFactory(name="党委宣传部"))
+    client.get(article.get_absolute_url())
+
+    page = client.get(article.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Source: 党委宣传部" in page

@@ -15,7 +15,7 @@ from .errors import SignupError
 from .forms import SignupForm
 from .models import Activity, Registration, RegistrationStatus
 from .selectors import HOLDING_PLACE, signup_status
-from .services import registration_cancel
+from .services import registration_cancel, registrations_mark_attended
 
 
 class MaskedPhoneMixin:
@@ -131,10 +131,7 @@ class RegistrationAdmin(MaskedPhoneMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Mark selected as attended"), permissions=["change"])
     def mark_attended(self, request, queryset):
-        count = queryset.filter(status=RegistrationStatus.REGISTERED).update(
-            status=RegistrationStatus.ATTENDED, updated_at=timezone.now()
-        )
-        skipped = queryset.count() - count
+        count, skipped = registrations_mark_attended(registrations=queryset)
         if count:
             self.message_user(
                 request,

@@ -84,6 +84,17 @@ def registration_cancel(*, registration: Registration) -> Registration:
         return registration
 
 
+def registrations_mark_attended(*, registrations) -> tuple[int, int]:
+    """Record attendance for the registered sign-ups among `registrations`.
+
+    Waitlisted and cancelled ones are left as they are. Returns (marked, skipped).
+    """
+    marked = registrations.filter(status=RegistrationStatus.REGISTERED).update(
+        status=RegistrationStatus.ATTENDED, updated_at=timezone.now()
+    )
+    return marked, registrations.count() - marked
+
+
 def _promote_waitlisted(activity: Activity) -> None:
     """Fill the activity's free places from its waitlist, earliest sign-up first."""
     registrations = Registration.objects.filter(activity=activity)

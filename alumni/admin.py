@@ -1,10 +1,7 @@
-from datetime import timedelta
-
 from django.contrib import admin
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields as ie_fields
@@ -13,33 +10,15 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
 from editorial.admin import EditorialAdminMixin
-from editorial.models import State
 
 from .models import AlumniProfile, Alumnus, Branch, Gender
+from .selectors import branch_leaderboard
 
-# A liaison's submission counts once the office has accepted it, published or not yet.
-ACCEPTED_STATES = (State.APPROVED, State.SCHEDULED, State.PUBLISHED)
 LEADERBOARD_PERIODS = {
     "30d": ("last_30_days", _("Last 30 days")),
     "12m": ("last_12_months", _("Last 12 months")),
     "all": ("all_time", _("All time")),
 }
-
-
-def branch_leaderboard(*, now=None) -> QuerySet[Branch]:
-    """Every branch with its accepted liaison submissions (articles carrying the branch) counted
-    over the last 30 days, the last 12 months and all time, by submission date; one query."""
-    now = now or timezone.now()
-    accepted = Q(articles__state__in=ACCEPTED_STATES)
-    return Branch.objects.annotate(
-        last_30_days=Count(
-            "articles", filter=accepted & Q(articles__created_at__gte=now - timedelta(days=30))
-        ),
-        last_12_months=Count(
-            "articles", filter=accepted & Q(articles__created_at__gte=now - timedelta(days=365))
-        ),
-        all_time=Count("articles", filter=accepted),
-    )
 
 
 @admin.register(Branch)

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from alumni.admin import branch_leaderboard
+from alumni.selectors import branch_leaderboard
 from editorial.models import State
 from tests.factories import AlumnusFactory, ArticleFactory, BranchFactory, LiaisonFactory
 

@@ -274,12 +274,30 @@ class RedisViewBuffer:
 _local = threading.local()
 
 _SCHEMA = """
-PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, expires REAL NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counts (field TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pending (field TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (kept in the file, so once is enough).
+
+    Switching the journal mode needs the file to itself and SQLite answers "database is locked"
+    at once, without its busy timeout, while another connection is open: threads that open the
+    buffer together wait their turn here instead of failing (and dropping their views).
+    """
+    for attempt in range(200):
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 199:
+                raise
+            time.sleep(0.01)
 
 
 class SqliteViewBuffer:
@@ -305,6 +323,7 @@ class SqliteViewBuffer:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             db.execute("PRAGMA busy_timeout = 30000")
+            _use_wal(db)
             db.executescript(_SCHEMA)
             db.execute("PRAGMA synchronous = NORMAL")
             connections[self.path] = db

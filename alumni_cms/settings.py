@@ -300,12 +300,6 @@ STATS_REPEAT_WINDOW = timedelta(minutes=30)  # the same visitor again within it 
 # The request header carrying the client address behind a reverse proxy (its last entry is
 # used), e.g. HTTP_X_FORWARDED_FOR; empty: REMOTE_ADDR.
 STATS_CLIENT_IP_HEADER = env("STATS_CLIENT_IP_HEADER", default="")
-# The public site's header, menu and language buttons, rendered once per process and language
-# (templates/base.html): in each process's memory, so a deploy (a restart) renews them.
-CACHES["site_chrome"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "site-chrome",
-}
 # Public pages served whole from the cache to anonymous visitors for this long (0: off); any
 # content change drops them at once (stats/pagecache.py).
 STATS_PAGE_CACHE_SECONDS = env.int("STATS_PAGE_CACHE_SECONDS", default=120)

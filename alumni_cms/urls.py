@@ -2,6 +2,8 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from . import views
 
@@ -17,7 +19,10 @@ urlpatterns = [
     path("admin/dashboard/", include("stats.urls")),
     path("admin/", admin.site.urls),
     path("ckeditor/", include("ckeditor_uploader.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language buttons in every public page's footer post here without a CSRF token, so
+    # those pages carry nothing per visitor (no token to make, no cookie to set, the same bytes
+    # for everyone). A forged post can do no more than switch someone's language.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

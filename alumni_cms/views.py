@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from activities.selectors import activities_upcoming, signup_status
 from alumni.models import AlumniProfile
+from alumni_cms.prepared import PreparedRows
 from articles.models import Article
 from donations.models import DonationProject
 from donations.selectors import donation_progress, projects_with_progress
@@ -12,9 +13,9 @@ from stats.pagecache import cache_public_page
 PER_PAGE = 12
 
 
-def paginate(request, queryset: QuerySet, *, per_page: int = PER_PAGE) -> Page:
+def paginate(request, rows: QuerySet | PreparedRows, *, per_page: int = PER_PAGE) -> Page:
     """The page `?page=` asks for; a missing or bad number gives the first, too big the last."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return Paginator(rows, per_page).get_page(request.GET.get("page"))
 
 
 @cache_public_page

@@ -1,46 +1,33 @@
 import hashlib
 
-from django.core.cache import caches
 from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import SafeString
 
+from alumni_cms.memo import Fragments
 from alumni_cms.views import paginate
-from editorial.models import State
 from stats.pagecache import cache_public_page
 
-from .models import Article, ArticlePhoto, Category
+from .models import Article, ArticlePhoto
+from .selectors import (
+    article_photos,
+    article_published,
+    articles_more,
+    articles_published,
+    categories_all,
+)
 
 # The news list shows 20 items a page (issue 6 measures "the 20-item list page").
 NEWS_PER_PAGE = 20
 
-# What a news item in a list shows (includes/article_item.html): no body, the heaviest column.
-LIST_FIELDS = (
-    "title",
-    "published_at",
-    "cover",
-    "category__name",
-    "department__name",
-    "branch__name",
-)
-# What the detail page shows (articles/detail.html).
-DETAIL_FIELDS = (
-    *LIST_FIELDS,
-    "digest",
-    "body",
-    "author",
-    "source_url",
-    "category__slug",
-)
+# Rendered news rows (~1 kB each) and article blocks (the body: tens of kB), per process.
+_row_memo = Fragments(size=3000)
+_block_memo = Fragments(size=300)
 
 
-def _public_articles():
-    return Article.objects.published().select_related("category", "department", "branch")
-
-
-def _rendered(template: str, context: dict, shows: tuple) -> SafeString:
+def _rendered(memo: Fragments, template: str, context: dict, shows: tuple) -> SafeString:
     """`template` rendered with `context`, kept in the process's memory under `shows`.
 
     `shows` must hold every value the fragment shows that can change (and the language is
@@ -49,25 +36,22 @@ def _rendered(template: str, context: dict, shows: tuple) -> SafeString:
     This is not page caching: the queries for the items still run on every request, so an
     item withdrawn or deleted leaves the page at once.
     """
-    return _rendered_many(template, [(context, shows)])[0]
+    return _rendered_many(memo, template, [(context, shows)])[0]
 
 
-def _rendered_many(template: str, fragments: list[tuple[dict, tuple]]) -> list[SafeString]:
-    """Like `_rendered` for several fragments at once (one cache round trip)."""
-    cache = caches["site_chrome"]
+def _rendered_many(
+    memo: Fragments, template: str, fragments: list[tuple[dict, tuple]]
+) -> list[SafeString]:
+    """Like `_rendered` for several fragments at once."""
     language = translation.get_language()
-    keyed = []
+    rendered = []
     for context, shows in fragments:
-        raw = repr((template, language, *shows)).encode()
-        keyed.append((f"fragment:{hashlib.md5(raw, usedforsecurity=False).hexdigest()}", context))
-    found = cache.get_many([key for key, _context in keyed])
-    missing = {}
-    for key, context in keyed:
-        if key not in found:
-            missing[key] = found[key] = render_to_string(template, context)
-    if missing:
-        cache.set_many(missing, None)
-    return [SafeString(found[key]) for key, _context in keyed]
+        key = (template, language, *shows)
+        html = memo.get(key)
+        if html is None:
+            html = memo.set(key, render_to_string(template, context))
+        rendered.append(html)
+    return rendered
 
 
 def _name(related) -> str | None:
@@ -77,6 +61,7 @@ def _name(related) -> str | None:
 def _rows(articles) -> list[SafeString]:
     """Each article's list row (includes/article_item.html), kept under all it shows."""
     return _rendered_many(
+        _row_memo,
         "includes/article_item.html",
         [
             (
@@ -99,6 +84,7 @@ def _rows(articles) -> list[SafeString]:
 def _article_block(article: Article, photos: list[ArticlePhoto]) -> SafeString:
     """The article itself (articles/article_block.html), kept under all it shows."""
     return _rendered(
+        _block_memo,
         "articles/article_block.html",
         {"article": article, "photos": photos},
         (
@@ -120,8 +106,7 @@ def _article_block(article: Article, photos: list[ArticlePhoto]) -> SafeString:
 
 @cache_public_page
 def article_list(request):
-    categories = list(Category.objects.all())
-    articles = _public_articles().only(*LIST_FIELDS)
+    categories = categories_all()
     current = None
     slug = request.GET.get("category")
     if slug:
@@ -129,8 +114,11 @@ def article_list(request):
         if current is None:
             # An unknown category is a dead link, not an empty list that looks like "no news".
             raise Http404
-        articles = articles.filter(category=current)
-    page = paginate(request, articles, per_page=NEWS_PER_PAGE)
+    page = paginate(
+        request,
+        articles_published(category_id=current.pk if current else None),
+        per_page=NEWS_PER_PAGE,
+    )
     return render(
         request,
         "articles/list.html",
@@ -146,25 +134,16 @@ def article_list(request):
 
 @cache_public_page
 def article_detail(request, pk: int):
-    # One query for the article and the names it shows; get() drops the model's ordering.
-    try:
-        article = (
-            Article.objects.select_related("category", "department", "branch")
-            .only(*DETAIL_FIELDS)
-            .get(pk=pk, state=State.PUBLISHED)
-        )
-    except Article.DoesNotExist:
-        raise Http404 from None
-    photos = list(ArticlePhoto.objects.filter(article_id=article.pk).only("image", "caption"))
-    more = _public_articles().only(*LIST_FIELDS).exclude(pk=article.pk)
-    if article.category_id:
-        more = more.filter(category_id=article.category_id)
+    article = article_published(pk=pk)
+    if article is None:
+        raise Http404
+    photos = article_photos(article=article)
     return render(
         request,
         "articles/detail.html",
         {
             "article": article,
             "article_html": _article_block(article, photos),
-            "more": _rows(more[:3]),
+            "more": _rows(articles_more(article=article)),
         },
     )

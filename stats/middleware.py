@@ -35,7 +35,9 @@ class ViewCountMiddleware:
 
 
 def _is_prefetch(request) -> bool:
-    purpose = request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or ""
+    # META, not request.headers: that builds a dict of every header on first use.
+    meta = request.META
+    purpose = meta.get("HTTP_SEC_PURPOSE") or meta.get("HTTP_PURPOSE") or ""
     return "prefetch" in purpose.lower()
 
 
@@ -55,7 +57,7 @@ def _count(request) -> None:
         model_label=label,
         object_id=int(match.kwargs["pk"]),
         ip=client_ip(request),
-        user_agent=request.headers.get("User-Agent", ""),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
 
 

@@ -52,3 +52,17 @@ def test_an_alumnus_signs_up_and_cancels_on_a_phone(phone):
         "13800138000",
         RegistrationStatus.CANCELLED,
     )
+
+
+def test_the_footer_switches_a_news_page_to_english_and_back(phone):
+    article = ArticleFactory(state=State.PUBLISHED, title="校庆回顾")
+
+    phone.goto(article.get_absolute_url())
+    phone.get_by_role("button", name="English").click()
+    phone.locator("html[lang=en]").wait_for(state="attached")
+
+    assert phone.url.endswith(article.get_absolute_url())
+    assert phone.get_by_role("link", name="News", exact=True).count() == 1
+    phone.get_by_role("button", name="简体中文").click()
+    phone.locator("html[lang=zh-hans]").wait_for(state="attached")
+    assert phone.url.endswith(article.get_absolute_url())

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from activities.selectors import activities_upcoming, signup_status
 from alumni.models import AlumniProfile
 from alumni_cms.prepared import PreparedRows
-from articles.models import Article
+from articles.selectors import articles_published
 from donations.models import DonationProject
 from donations.selectors import donation_progress, projects_with_progress
 from stats.pagecache import cache_public_page
@@ -20,7 +20,7 @@ def paginate(request, rows: QuerySet | PreparedRows, *, per_page: int = PER_PAGE
 
 @cache_public_page
 def home(request):
-    articles = Article.objects.published().select_related("category", "department")[:6]
+    articles = articles_published()[:6]
     activities = list(activities_upcoming()[:4])
     for activity in activities:
         activity.signup = signup_status(activity)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from editorial.admin import EditorialAdminMixin
@@ -74,4 +75,10 @@ class ArticleAdmin(EditorialAdminMixin, admin.ModelAdmin):
     ]
 
     def public_preview_context(self, request, obj):
-        return {"article": obj, "more": []}
+        # The public page shows the article block that its view renders (and keeps); a preview
+        # renders it afresh, photos included, whatever the article's state.
+        photos = list(obj.photos.all())
+        block = render_to_string(
+            "articles/article_block.html", {"article": obj, "photos": photos}, request=request
+        )
+        return {"article": obj, "article_html": block, "more": []}

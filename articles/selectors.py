@@ -1,6 +1,6 @@
 """Queries over articles that more than one page needs."""
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch
 
 from alumni.models import Branch
 from alumni_cms.prepared import PreparedQuery, PreparedRows
@@ -8,15 +8,14 @@ from editorial.models import ReviewComment, State
 
 from .models import Article, ArticlePhoto, Category
 
-# What a news item in a list shows (includes/article_item.html): no body, the heaviest column.
-LIST_FIELDS = (
-    "title",
-    "published_at",
-    "cover",
-    "category__name",
-    "department__name",
-    "branch__name",
-)
+# What a news item in a list shows (includes/article_item.html): no body, the heaviest column,
+# and the names it shows as plain columns (`category_name`...), without building related rows.
+LIST_FIELDS = ("title", "published_at", "cover")
+LIST_NAMES = {
+    "category_name": F("category__name"),
+    "department_name": F("department__name"),
+    "branch_name": F("branch__name"),
+}
 # What the detail page shows (articles/article_block.html, articles/detail.html).
 DETAIL_FIELDS = (
     *LIST_FIELDS,
@@ -24,18 +23,17 @@ DETAIL_FIELDS = (
     "body",
     "author",
     "source_url",
+    "category__name",
     "category__slug",
+    "department__name",
+    "branch__name",
 )
 
 # The public news pages run these few shapes on every request; compiled once (prepared.py).
 
 
 def _listed():
-    return (
-        Article.objects.published()
-        .select_related("category", "department", "branch")
-        .only(*LIST_FIELDS)
-    )
+    return Article.objects.published().only(*LIST_FIELDS).annotate(**LIST_NAMES)
 
 
 _published_article = PreparedQuery(
@@ -80,7 +78,8 @@ def article_photos(*, article: Article) -> list[ArticlePhoto]:
 
 
 def articles_published(*, category_id: int | None = None) -> PreparedRows:
-    """Published articles, newest first, with their list fields, for a Paginator."""
+    """Published articles, newest first, with their list fields and names (LIST_NAMES), to
+    slice or give to a Paginator."""
     if category_id is None:
         return _published.pages()
     return _published_in_category.pages(category_id=category_id)

@@ -59,7 +59,10 @@ def _name(related) -> str | None:
 
 
 def _rows(articles) -> list[SafeString]:
-    """Each article's list row (includes/article_item.html), kept under all it shows."""
+    """Each article's list row (includes/article_item.html), kept under all it shows.
+
+    The articles come from `selectors.articles_published` or `articles_more`, with their names.
+    """
     return _rendered_many(
         _row_memo,
         "includes/article_item.html",
@@ -71,9 +74,9 @@ def _rows(articles) -> list[SafeString]:
                     article.title,
                     article.published_at,
                     article.cover.name,
-                    _name(article.category),
-                    _name(article.department),
-                    _name(article.branch),
+                    article.category_name,
+                    article.department_name,
+                    article.branch_name,
                 ),
             )
             for article in articles

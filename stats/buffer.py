@@ -117,9 +117,10 @@ class _Outbox:
     def __init__(self):
         self._reset()
         atexit.register(self.send)
+        # A forked worker (gunicorn) starts empty: the parent's thread did not come along.
+        os.register_at_fork(after_in_child=self._reset)
 
     def _reset(self) -> None:
-        self.pid = os.getpid()
         self.lock = threading.Lock()  # guards `views`; held only to append or swap
         self.sending = threading.Lock()  # one send at a time, so send() returns after it
         self.views: dict[str, tuple[ViewBuffer, list[View]]] = {}
@@ -127,10 +128,11 @@ class _Outbox:
         self.thread: threading.Thread | None = None
 
     def add(self, buffer: ViewBuffer, view: View) -> None:
-        if self.pid != os.getpid():  # a forked worker: the parent's thread did not come along
-            self._reset()
         with self.lock:
-            queued = self.views.setdefault(buffer.identity, (buffer, []))[1]
+            entry = self.views.get(buffer.identity)
+            if entry is None:
+                entry = self.views[buffer.identity] = (buffer, [])
+            queued = entry[1]
             queued.append(view)
             if len(queued) >= OUTBOX_BATCH:
                 self.wake.set()

@@ -11,7 +11,9 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from time import time as clock
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
@@ -67,6 +69,35 @@ def visitor_hash(*, salt: str, ip: str, user_agent: str) -> str:
     return hashlib.sha256(f"{salt}\n{ip}\n{user_agent}".encode()).hexdigest()[:32]
 
 
+class _Day(NamedTuple):
+    """A day in the site's zone, as counting needs it."""
+
+    day: date
+    iso: str
+    starts: float  # its midnight, in epoch seconds
+    ends: float  # the next midnight
+
+
+_today: _Day | None = None  # the day of the latest view, so most views skip the date maths
+
+
+def _day_at(timestamp: float) -> _Day:
+    global _today
+    today = _today
+    if today is not None and today.starts <= timestamp < today.ends:
+        return today
+    zone = _site_zone()
+    day = datetime.fromtimestamp(timestamp, zone).date()
+    today = _Day(
+        day=day,
+        iso=day.isoformat(),
+        starts=datetime.combine(day, time.min, zone).timestamp(),
+        ends=datetime.combine(day + timedelta(days=1), time.min, zone).timestamp(),
+    )
+    _today = today  # a whole tuple at once: threads see the old day or the new one
+    return today
+
+
 def view_record(
     *, model_label: str, object_id: int, ip: str, user_agent: str, now: datetime | None = None
 ) -> bool:
@@ -79,21 +110,21 @@ def view_record(
     """
     if is_bot(user_agent):
         return False
-    local = (now or datetime.now(UTC)).astimezone(_site_zone())
-    day = local.date()
+    timestamp = now.timestamp() if now is not None else clock()
+    day = _day_at(timestamp)
     buffer = view_buffer()
-    visitor = visitor_hash(salt=day_salt(buffer, day), ip=ip, user_agent=user_agent)
+    visitor = visitor_hash(salt=day_salt(buffer, day.day), ip=ip, user_agent=user_agent)
     item = f"{model_label.lower()}|{int(object_id)}"
-    midnight = datetime.combine(day + timedelta(days=1), time.min, local.tzinfo)
     outbox.add(
         buffer,
         View(
             seen_key=f"stats:seen:{visitor}:{item}",
-            visitor_key=f"stats:visitor:{day.isoformat()}:{visitor}:{item}",
-            views_field=f"{day.isoformat()}|{item}|v",
-            visitors_field=f"{day.isoformat()}|{item}|u",
+            visitor_key=f"stats:visitor:{day.iso}:{visitor}:{item}",
+            views_field=f"{day.iso}|{item}|v",
+            visitors_field=f"{day.iso}|{item}|u",
             repeat_seconds=max(1, int(settings.STATS_REPEAT_WINDOW.total_seconds())),
-            visitor_seconds=max(60, int((midnight - local).total_seconds()) + 60),
+            # The visitor mark lives until a minute after the site's midnight.
+            visitor_seconds=max(60, int(day.ends - timestamp) + 60),
         ),
     )
     return True

@@ -8,6 +8,7 @@ from tests.factories import (
     ActivityFactory,
     AlumniProfileFactory,
     ArticleFactory,
+    BranchFactory,
     DonationProjectFactory,
     GiftFactory,
 )
@@ -104,6 +105,21 @@ def test_home_runs_as_many_queries_for_20_items_per_module_as_for_2(
 
     with django_assert_num_queries(expected):
         client.get(reverse("home"))
+
+
+def test_home_names_the_branch_of_liaison_news_without_a_query_per_item(
+    client, queries_for, django_assert_num_queries
+):
+    ArticleFactory(state=PUBLISHED, department=None, branch=BranchFactory(name="上海校友会"))
+    expected = queries_for(reverse("home"))
+    for name in ("深圳校友会", "成都校友会"):
+        ArticleFactory(state=PUBLISHED, department=None, branch=BranchFactory(name=name))
+
+    with django_assert_num_queries(expected):
+        page = client.get(reverse("home")).content.decode()
+
+    assert "上海校友会" in page
+    assert "成都校友会" in page
 
 
 def test_home_speaks_chinese_by_default(client):

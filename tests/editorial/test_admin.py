@@ -12,6 +12,7 @@ from editorial.models import AuditEntry, ReviewComment, Revision, State
 from tests.factories import (
     ActivityFactory,
     ArticleFactory,
+    ArticlePhotoFactory,
     DonationProjectFactory,
     EditorFactory,
 )
@@ -321,6 +322,17 @@ def test_public_preview_renders_a_draft_with_the_site_template(client, editor, f
     response = client.get(item_url(item, "public_preview"))
     assert response.status_code == 200
     assert "草稿预览" in response.content.decode()
+
+
+def test_public_preview_of_an_article_shows_its_body_and_photos(client, editor):
+    article = ArticleFactory(created_by=editor, body="<p>草稿正文第一段</p>")
+    ArticlePhotoFactory(article=article, caption="合影留念")
+    client.force_login(editor)
+
+    page = client.get(item_url(article, "public_preview")).content.decode()
+
+    assert "草稿正文第一段" in page
+    assert "合影留念" in page
 
 
 # Review queue and the dashboard

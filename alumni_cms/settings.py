@@ -116,6 +116,11 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / '
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A web process, a worker and the scheduler share one file: wait for locks, don't fail.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# Each web or Celery process keeps its connection between requests for this long (seconds; 0:
+# a new one per request). Opening a PostgreSQL connection starts a server process, which costs
+# more than any page's queries; a connection that went bad is replaced before it is used.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A file cache by default, so the web process, the worker and the scheduler share one cache
 # (the WeChat access token lives there) without a server; Redis when CACHE_URL says so.

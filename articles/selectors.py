@@ -1,6 +1,6 @@
 """Queries over articles that more than one page needs."""
 
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, Exists, F, OuterRef, Prefetch
 
 from alumni.models import Branch
 from alumni_cms.prepared import PreparedQuery, PreparedRows
@@ -40,6 +40,8 @@ _published_article = PreparedQuery(
     lambda pk: (
         Article.objects.select_related("category", "department", "branch")
         .only(*DETAIL_FIELDS)
+        # Most news has no photo gallery (pictures sit in the body): then no photo query.
+        .annotate(has_photos=Exists(ArticlePhoto.objects.filter(article_id=OuterRef("pk"))))
         .filter(pk=pk, state=State.PUBLISHED)
         .order_by()
     ),
@@ -68,12 +70,16 @@ def categories_all() -> list[Category]:
 
 
 def article_published(*, pk: int) -> Article | None:
-    """The published article `pk` with the names it shows (category, department, branch)."""
+    """The published article `pk` with the names it shows (category, department, branch) and
+    `has_photos`."""
     return _published_article.first(pk=pk)
 
 
 def article_photos(*, article: Article) -> list[ArticlePhoto]:
-    """The article's photos in their order (image and caption only)."""
+    """The article's photos in their order (image and caption only); no query when the article
+    came from `article_published` and has none."""
+    if getattr(article, "has_photos", True) is False:
+        return []
     return _photos(article_id=article.pk)
 
 

@@ -176,6 +176,16 @@ def test_news_detail_runs_as_many_queries_for_20_photos_as_for_2(
         client.get(article.get_absolute_url())
 
 
+def test_news_detail_of_an_article_without_photos_skips_the_photo_query(client, queries_for):
+    with_photos = ArticleFactory(state=PUBLISHED)
+    ArticlePhotoFactory(article=with_photos)
+    without = ArticleFactory(state=PUBLISHED, category=with_photos.category)
+
+    assert (
+        queries_for(without.get_absolute_url()) == queries_for(with_photos.get_absolute_url()) - 1
+    )
+
+
 def test_news_detail_shows_more_news_from_the_same_category_but_not_itself(client):
     campus = CategoryFactory(slug="campus")
     article = ArticleFactory(state=PUBLISHED, category=campus, title="本篇新闻")

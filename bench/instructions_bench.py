@@ -94,7 +94,8 @@ def main() -> int:
         sys.exit("valgrind is missing: apt-get install valgrind")
 
     data_dir = tempfile.mkdtemp(prefix="alumni-bench-")
-    env = {**bench_env(data_dir), "STATS_PAGE_CACHE_SECONDS": "0"}  # uncached pages
+    # Uncached pages; a fixed hash seed, so that dict layouts and so the counts repeat exactly.
+    env = {**bench_env(data_dir), "STATS_PAGE_CACHE_SECONDS": "0", "PYTHONHASHSEED": "0"}
     try:
         article_pk, per_page = seeded(env, args.articles)
         pages = {

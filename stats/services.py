@@ -120,11 +120,10 @@ def view_record(
         View(
             seen_key=f"stats:seen:{visitor}:{item}",
             visitor_key=f"stats:visitor:{day.iso}:{visitor}:{item}",
-            views_field=f"{day.iso}|{item}|v",
-            visitors_field=f"{day.iso}|{item}|u",
+            fields=f"{day.iso}|{item}|",
             repeat_seconds=max(1, int(settings.STATS_REPEAT_WINDOW.total_seconds())),
             # The visitor mark lives until a minute after the site's midnight.
-            visitor_seconds=max(60, int(day.ends - timestamp) + 60),
+            visitor_expires=int(day.ends) + 60,
         ),
     )
     return True

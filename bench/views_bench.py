@@ -11,8 +11,10 @@ with counting and the page cache on (the real pages only), and runs wrk (Debian'
 against: the article detail page, the news list page, and the bare views of
 bench/bare_views.py (one row by pk; one page of rows). Every request comes from a new visitor,
 so with counting on every detail request is counted (the worst case).
-Prints the best requests/second of N rounds and its p99 latency per page, the ratios the
-issue sets targets for, and the in-process cost of counting one view next to rendering a page.
+Prints the best requests/second of N rounds with its p99 latency and the workers' CPU time per
+request, the ratios the issue sets targets for, the same pages served in one process (with
+counting on for a new visitor each request, and one view counted alone), and the views the
+counting servers recorded next to the responses wrk got (bench/README.md explains it all).
 Loopback only; nothing here is part of the test suite.
 """
 

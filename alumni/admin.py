@@ -103,9 +103,12 @@ class ClassYearWidget(widgets.IntegerWidget):
 
 
 class AlumnusResource(resources.ModelResource):
-    """Alumni records in CSV/Excel. A row with the `id` of an existing record updates it; any
-    other row creates one. Headers may be the field names or the office's Chinese ones. One bad
-    row (unparsable value, failed validation, unknown branch) rolls the whole file back."""
+    """Alumni records in CSV/Excel. A row with the `id` of an existing record updates it; so
+    does a row without an id whose name, class year and phone (or, without a phone, email) are
+    those of exactly one active record, so that importing the same spreadsheet again updates
+    the records instead of doubling them; any other row creates one. Headers may be the field
+    names or the office's Chinese ones. One bad row (unparsable value, failed validation,
+    unknown branch) rolls the whole file back."""
 
     HEADER_ALIASES = {
         "编号": "id",
@@ -164,6 +167,23 @@ class AlumnusResource(resources.ModelResource):
             for h in dataset.headers
         ]
         super().before_import(dataset, **kwargs)
+
+    def get_instance(self, instance_loader, row):
+        if str(row.get("id") or "").strip():
+            return super().get_instance(instance_loader, row)
+        name = str(row.get("name") or "").strip()
+        phone = str(row.get("phone") or "").strip()
+        email = str(row.get("email") or "").strip()
+        if not name or not (phone or email):
+            return None  # nothing tells two namesakes of one class apart: a new record
+        try:
+            class_year = self.fields["class_year"].clean(row)
+        except ValueError:
+            return None  # the row's own validation reports the year
+        records = self.get_queryset().filter(name=name, class_year=class_year)
+        records = records.filter(phone=phone) if phone else records.filter(email__iexact=email)
+        found = list(records[:2])
+        return found[0] if len(found) == 1 else None
 
     def import_data(self, dataset, *args, **kwargs):
         # All or nothing: a row that fails validation rolls the whole import back too.

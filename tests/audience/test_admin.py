@@ -151,6 +151,47 @@ def test_import_reads_chinese_headers_branches_and_genders():
     )
 
 
+def import_rows(*rows, headers=("姓名", "届别", "手机号", "邮箱", "工作单位")):
+    dataset = tablib.Dataset(headers=list(headers))
+    for row in rows:
+        dataset.append(list(row))
+    result = AlumnusResource().import_data(dataset, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    return result
+
+
+def test_importing_the_same_file_again_updates_the_records_instead_of_doubling_them():
+    import_rows(
+        ("张伟", "2005", "13800138000", "", "甲公司"), ("李娜", "2010", "", "ln@example.com", "")
+    )
+
+    import_rows(
+        ("张伟", "2005", "13800138000", "", "乙公司"),
+        ("李娜", "2010", "", "LN@example.com", "丙大学"),
+    )
+
+    assert sorted(Alumnus.objects.values_list("name", "employer")) == [
+        ("张伟", "乙公司"),
+        ("李娜", "丙大学"),
+    ]
+
+
+def test_a_namesake_of_the_same_class_with_another_phone_is_a_new_record():
+    import_rows(("张伟", "2005", "13800138000", "", ""))
+
+    import_rows(("张伟", "2005", "13900139000", "", ""))
+
+    assert Alumnus.objects.filter(name="张伟", class_year=2005).count() == 2
+
+
+def test_a_row_without_phone_or_email_is_always_a_new_record():
+    import_rows(("王芳", "2001", "", "", ""))
+
+    import_rows(("王芳", "2001", "", "", ""))
+
+    assert Alumnus.objects.filter(name="王芳").count() == 2
+
+
 def test_excel_file_imports(client, office_admin):
     from openpyxl import Workbook
 

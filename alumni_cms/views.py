@@ -4,11 +4,11 @@ from django.shortcuts import render
 
 from activities.selectors import activities_upcoming, signup_status
 from alumni.models import AlumniProfile
+from alumni_cms.pagecache import cache_public_page
 from alumni_cms.prepared import PreparedRows
 from articles.selectors import articles_published
 from donations.models import DonationProject
 from donations.selectors import donation_progress, projects_with_progress
-from stats.pagecache import cache_public_page
 
 PER_PAGE = 12
 

@@ -1,4 +1,4 @@
-"""Whole-page caching of public pages for anonymous visitors (stats.pagecache)."""
+"""Whole-page caching of public pages for anonymous visitors (alumni_cms.pagecache)."""
 
 import re
 

@@ -914,8 +914,9 @@ def _apply_stored_events(push_id: int) -> None:
 
 
 def push_callback_apply(*, event: CallbackEvent) -> Push | None:
-    """Apply a MASSSENDJOBFINISH (WeChat's counts) or PUBLISHJOBFINISH (article id and URLs;
-    the items are published on the site) to its push and mark the event processed. An event
+    """Apply a MASSSENDJOBFINISH (WeChat's counts) or PUBLISHJOBFINISH (article id and URLs)
+    to its push, publish its items on the site when WeChat succeeded, and mark the event
+    processed. An event
     for no known push stays unprocessed: the push applies it once it stores its id. Safe to
     apply twice."""
     with transaction.atomic():
@@ -982,6 +983,9 @@ def _finish_mass(push: Push, payload: dict) -> None:
         k: payload.get(k) for k in ("total_count", "filter_count", "sent_count", "error_count")
     }
     if payload.get("succeeded"):
+        # Followers now have the items, and their "read the original" links lead to the site:
+        # items still waiting there (approved, scheduled) are published, as a publication's are.
+        _publish_items(list(push.items.select_related("content_type")))
         _finish(push, **counts)
     else:
         _fail(

@@ -40,3 +40,14 @@ def test_publication_notice_publishes_the_items_on_the_site(
     assert push.state == PushState.FINISHED
     assert activity.state == State.PUBLISHED
     assert push.items.get().article_url.startswith("https://mp.weixin.qq.com/s?")
+
+
+def test_mass_send_notice_publishes_the_approved_items_on_the_site(
+    live_emulator, celery_eager, push_editor, push_reviewer
+):
+    activity = ActivityFactory(state=State.APPROVED, cover=article_with_images(0).cover)
+    push = approved_push([activity], editor=push_editor, reviewer=push_reviewer)
+    push = wait_for_state(push)
+    activity.refresh_from_db()
+    assert push.state == PushState.FINISHED
+    assert activity.state == State.PUBLISHED

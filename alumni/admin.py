@@ -9,6 +9,7 @@ from import_export import resources, widgets
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
+from alumni_cms.admin import IsSetFilter
 from editorial.admin import EditorialAdminMixin
 
 from .models import AlumniProfile, Alumnus, Branch, Gender
@@ -194,19 +195,12 @@ class AlumnusResource(resources.ModelResource):
         return super().get_queryset().filter(deleted_at__isnull=True).select_related("branch")
 
 
-class RecordStatusFilter(admin.SimpleListFilter):
+class RecordStatusFilter(IsSetFilter):
     title = _("record")
     parameter_name = "record"
-
-    def lookups(self, request, model_admin):
-        return [("active", _("Active")), ("deleted", _("Deleted at the alumnus's request"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "active":
-            return queryset.filter(deleted_at__isnull=True)
-        if self.value() == "deleted":
-            return queryset.filter(deleted_at__isnull=False)
-        return queryset
+    field = "deleted_at"
+    options = (("deleted", _("Deleted at the alumnus's request")), ("active", _("Active")))
+    lists_unset_first = True
 
 
 @admin.register(Alumnus)

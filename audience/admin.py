@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from alumni.models import mask_email, mask_phone
+from alumni_cms.admin import IsSetFilter
 from wechat.errors import RetryableError
 
 from . import selectors, services
@@ -44,19 +45,10 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class BoundFilter(admin.SimpleListFilter):
+class BoundFilter(IsSetFilter):
     title = _("bound to a record")
     parameter_name = "bound"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(alumnus__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(alumnus__isnull=True)
-        return queryset
+    field = "alumnus"
 
 
 class FollowerForm(forms.ModelForm):
@@ -392,19 +384,12 @@ class ProfileChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return "—"
 
 
-class HandledFilter(admin.SimpleListFilter):
+class HandledFilter(IsSetFilter):
     title = _("handled")
     parameter_name = "handled"
-
-    def lookups(self, request, model_admin):
-        return [("no", _("Waiting")), ("yes", _("Handled"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "no":
-            return queryset.filter(handled_at__isnull=True)
-        if self.value() == "yes":
-            return queryset.filter(handled_at__isnull=False)
-        return queryset
+    field = "handled_at"
+    options = (("yes", _("Handled")), ("no", _("Waiting")))
+    lists_unset_first = True
 
 
 @admin.register(RecordRequest)

@@ -7,6 +7,7 @@ import pytest
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from alumni.admin import AlumnusResource
 from alumni.models import Alumnus
@@ -308,3 +309,37 @@ def test_follower_change_page_opens(client, office_admin):
     response = client.get(reverse("admin:audience_follower_change", args=[follower.pk]))
 
     assert response.status_code == 200
+
+
+def changelist(client, name: str, query: str) -> list:
+    return list(client.get(reverse(f"admin:{name}_changelist") + query).context["cl"].result_list)
+
+
+def test_followers_filter_by_whether_they_are_bound(client, office_admin):
+    bound = follower_bind(follower=FollowerFactory(), alumnus=AlumnusFactory())
+    unbound = FollowerFactory()
+    client.force_login(office_admin)
+
+    assert changelist(client, "audience_follower", "?bound=yes") == [bound]
+    assert changelist(client, "audience_follower", "?bound=no") == [unbound]
+
+
+def test_record_requests_filter_by_whether_they_are_handled(client, office_admin):
+    waiting, handled = (
+        RecordRequest.objects.create(follower=FollowerFactory(), name=name, class_year=2005)
+        for name in ("张伟", "李娜")
+    )
+    RecordRequest.objects.filter(pk=handled.pk).update(handled_at=timezone.now())
+    client.force_login(office_admin)
+
+    assert changelist(client, "audience_recordrequest", "?handled=no") == [waiting]
+    assert changelist(client, "audience_recordrequest", "?handled=yes") == [handled]
+
+
+def test_alumni_filter_by_active_or_deleted_records(client, office_admin):
+    active, deleted = AlumnusFactory(), AlumnusFactory()
+    Alumnus.objects.filter(pk=deleted.pk).update(deleted_at=timezone.now())
+    client.force_login(office_admin)
+
+    assert changelist(client, "alumni_alumnus", "?record=active") == [active]
+    assert changelist(client, "alumni_alumnus", "?record=deleted") == [deleted]

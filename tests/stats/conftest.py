@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import caches
 
 from stats.buffer import outbox
@@ -28,3 +29,10 @@ def view_cache(settings, tmp_path):
         client = cache._cache.get_client(write=True)
         for key in client.scan_iter(match=f"{default['KEY_PREFIX']}:*"):
             client.delete(key)
+
+
+@pytest.fixture
+def staff_client(client):
+    user = get_user_model().objects.create(username="stats-staff", is_staff=True)
+    client.force_login(user)
+    return client

@@ -21,17 +21,11 @@ from tests.factories import (
     GiftFactory,
     RegistrationFactory,
 )
+from tests.stats.support import dashboard_table
 
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/dashboard/"
-
-
-@pytest.fixture
-def staff_client(client):
-    user = get_user_model().objects.create(username="stats-staff", is_staff=True)
-    client.force_login(user)
-    return client
 
 
 def seed_views(item, *, days: int, per_day) -> int:
@@ -89,14 +83,6 @@ def year(db):
     return {"news": news, "activity": activity, "project": project, "totals": totals}
 
 
-def table(response, slug):
-    for _heading, blocks in response.context["sections"]:
-        for block in blocks:
-            if block["table"].slug == slug:
-                return block["table"]
-    raise KeyError(slug)
-
-
 def test_a_year_of_figures_matches_the_counters(staff_client, year):
     totals = year["totals"]
 
@@ -105,7 +91,7 @@ def test_a_year_of_figures_matches_the_counters(staff_client, year):
     assert response.status_code == 200
     everything = sum(totals["news"]) + totals["activity"] + totals["project"] + totals["profile"]
     assert response.context["summary"]["views"] == everything
-    modules = {row[0]: row[1] for row in table(response, "modules-ranked").rows}
+    modules = {row[0]: row[1] for row in dashboard_table(response, "modules-ranked").rows}
     assert modules == {
         "校园动态": sum(totals["news"]),
         "校友活动": totals["activity"],
@@ -117,7 +103,7 @@ def test_a_year_of_figures_matches_the_counters(staff_client, year):
 def test_every_day_of_the_year_matches_its_counters(staff_client, year):
     response = staff_client.get(URL, {"days": 365})
 
-    days = table(response, "views-by-day")
+    days = dashboard_table(response, "views-by-day")
     stored = {
         day.isoformat(): views
         for day, views in DailyViews.objects.values_list("day").annotate(v=Sum("views"))
@@ -131,8 +117,8 @@ def test_category_and_department_views_match_their_articles(staff_client, year):
 
     response = staff_client.get(URL, {"days": 365})
 
-    categories = {row[0]: row[1] for row in table(response, "categories-ranked").rows}
-    departments = {row[0]: row[1] for row in table(response, "departments-ranked").rows}
+    categories = {row[0]: row[1] for row in dashboard_table(response, "categories-ranked").rows}
+    departments = {row[0]: row[1] for row in dashboard_table(response, "departments-ranked").rows}
     assert categories == {"校友动态": first + second, "校园新闻": third}
     assert departments == {"校友办": first + third, "团委": second}
 
@@ -159,7 +145,7 @@ def test_signups_and_donations_are_counted_per_day_in_the_range(staff_client, ye
     assert response.context["summary"]["signups"] == 2
     assert response.context["summary"]["gifts"] == 2
     assert response.context["summary"]["amount"] == Decimal("2100.10")
-    projects = table(response, "donations-by-project").rows
+    projects = dashboard_table(response, "donations-by-project").rows
     assert projects == [[year["project"].title, 2, Decimal("2100.10")]]
 
 
@@ -183,7 +169,7 @@ def test_a_custom_range_shows_only_its_days(staff_client, year):
 
     response = staff_client.get(URL, {"start": start.isoformat(), "end": end.isoformat()})
 
-    days = table(response, "views-by-day")
+    days = dashboard_table(response, "views-by-day")
     assert [row[0] for row in days.rows] == [
         (start + timedelta(days=n)).isoformat() for n in range(5)
     ]
@@ -196,14 +182,14 @@ def test_a_backwards_range_shows_the_last_30_days_and_says_why(staff_client, yea
 
     response = staff_client.get(URL, {"start": today.isoformat(), "end": "2020-01-01"})
 
-    assert len(table(response, "views-by-day").rows) == 30
+    assert len(dashboard_table(response, "views-by-day").rows) == 30
     assert "开始日期不能晚于结束日期" in response.content.decode()
 
 
 def test_top_items_of_the_last_7_days_are_ranked_by_views(staff_client, year):
     response = staff_client.get(URL, {"days": 7})
 
-    top = table(response, "top-7-days").rows
+    top = dashboard_table(response, "top-7-days").rows
     views = [row[3] for row in top]
     assert views == sorted(views, reverse=True)
     assert top[0][1].text == year["news"][2].title
@@ -218,7 +204,7 @@ def test_categories_are_ranked_by_views_per_post(staff_client):
 
     response = staff_client.get(URL, {"days": 7})
 
-    rows = table(response, "categories-ranked").rows
+    rows = dashboard_table(response, "categories-ranked").rows
     assert [row[0] for row in rows[:2]] == ["校友故事", "通知公告"]
     assert rows[0][3:] == [1, Decimal("100.0")]
     assert rows[1][1:] == [200, 100, 4, Decimal("50.0")]
@@ -233,7 +219,7 @@ def test_the_csv_export_is_the_table_with_a_bom(staff_client, year):
     text = export.content.decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
-    shown = table(page, "modules-ranked")
+    shown = dashboard_table(page, "modules-ranked")
     assert rows[0] == shown.columns
     assert rows[1:] == [[str(cell) for cell in row] for row in shown.rows]
 
@@ -282,13 +268,13 @@ def test_each_pushed_article_shows_its_wechat_reads_over_the_range(staff_client)
 
     response = staff_client.get(URL, {"days": 7})
 
-    pushes = table(response, "wechat-by-push").rows
+    pushes = dashboard_table(response, "wechat-by-push").rows
     first_day = (today - timedelta(days=2)).isoformat()
     assert pushes == [
         [first_day, "500", 1, "校庆", 140, 0, 4, 0],
         [first_day, "500", 2, "招聘", 10, 0, 0, 0],
     ]
-    assert table(response, "wechat-by-source").rows == [["朋友圈", 140, 0, 0, 0]]
+    assert dashboard_table(response, "wechat-by-source").rows == [["朋友圈", 140, 0, 0, 0]]
 
 
 def test_follower_growth_shows_the_audience_counts(staff_client):
@@ -302,7 +288,7 @@ def test_follower_growth_shows_the_audience_counts(staff_client):
 
     response = staff_client.get(URL, {"days": 7})
 
-    rows = table(response, "followers-by-day").rows
+    rows = dashboard_table(response, "followers-by-day").rows
     assert [yesterday.isoformat(), 23_000, 40, 3] in rows
     assert [timezone.localdate().isoformat(), None, 0, 0] in rows
 
@@ -315,7 +301,7 @@ def test_the_excel_export_is_the_table(staff_client, year):
 
     sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    shown = table(page, "donations-by-day")
+    shown = dashboard_table(page, "donations-by-day")
     assert rows[0] == shown.columns
     assert rows[1:] == [[day, gifts, float(amount)] for day, gifts, amount in shown.rows]
 

@@ -3,32 +3,17 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from stats.models import DailyViews, WeChatReadSource
 from stats.services import wechat_stats_store
 from tests.factories import ArticleFactory, PushFactory
+from tests.stats.support import dashboard_table
 
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/dashboard/"
-
-
-@pytest.fixture
-def staff_client(client):
-    user = get_user_model().objects.create(username="stats-staff", is_staff=True)
-    client.force_login(user)
-    return client
-
-
-def table(response, slug):
-    for _heading, blocks in response.context["sections"]:
-        for block in blocks:
-            if block["table"].slug == slug:
-                return block["table"]
-    raise KeyError(slug)
 
 
 def sent_push(*items, days_ago: int, msg_data_id: str, **fields):
@@ -72,7 +57,7 @@ def pushed():
 def test_each_pushed_item_shows_its_wechat_numbers_and_site_views(staff_client, pushed):
     response = staff_client.get(URL, {"days": 7})
 
-    rows = [[str(cell) for cell in row] for row in table(response, "pushes").rows]
+    rows = [[str(cell) for cell in row] for row in dashboard_table(response, "pushes").rows]
     sent = (timezone.localdate() - timedelta(days=3)).isoformat()
     assert rows == [
         [sent, "十月第一期", "1", "校庆回顾", "130", "0", "8", "0", "16"],
@@ -87,7 +72,7 @@ def test_the_push_table_matches_the_stored_rows(staff_client, pushed):
 
     response = staff_client.get(URL, {"days": 7})
 
-    reads = sum(row[4] for row in table(response, "pushes").rows)
+    reads = sum(row[4] for row in dashboard_table(response, "pushes").rows)
     stored = WeChatArticleStat.objects.filter(push=pushed["push"]).aggregate(
         total=Sum("int_page_read_count")
     )
@@ -99,7 +84,7 @@ def test_pushes_sent_before_the_range_are_left_out(staff_client, pushed):
 
     response = staff_client.get(URL, {"days": 30})
 
-    assert {str(row[1]) for row in table(response, "pushes").rows} == {"十月第一期"}
+    assert {str(row[1]) for row in dashboard_table(response, "pushes").rows} == {"十月第一期"}
 
 
 def test_rows_stored_before_the_push_was_known_are_linked_on_the_next_sync(staff_client):
@@ -110,7 +95,7 @@ def test_rows_stored_before_the_push_was_known_are_linked_on_the_next_sync(staff
 
     response = staff_client.get(URL, {"days": 7})
 
-    assert [row[4] for row in table(response, "pushes").rows] == [9]
+    assert [row[4] for row in dashboard_table(response, "pushes").rows] == [9]
 
 
 def test_reads_per_source_are_shown_per_day(staff_client):
@@ -125,7 +110,7 @@ def test_reads_per_source_are_shown_per_day(staff_client):
     start = (today - timedelta(days=2)).isoformat()
     response = staff_client.get(URL, {"start": start, "end": today.isoformat()})
 
-    by_day = table(response, "wechat-source-by-day")
+    by_day = dashboard_table(response, "wechat-source-by-day")
     assert by_day.columns == ["日期", "会话", "朋友圈"]
     assert by_day.rows == [
         [(today - timedelta(days=2)).isoformat(), 0, 5],

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from alumni.models import mask_email, mask_phone
 from alumni_cms.admin import IsSetFilter
+from alumni_cms.queueing import enqueue
 from wechat.errors import RetryableError
 
 from . import selectors, services
@@ -171,7 +172,15 @@ class FollowerAdmin(admin.ModelAdmin):
 
 @require_POST
 def _sync_post(request):
-    followers_sync_task.delay(trigger=f"admin:{request.user.pk}")
+    if not enqueue(followers_sync_task, trigger=f"admin:{request.user.pk}"):
+        messages.warning(
+            request,
+            gettext(
+                "The task queue is unavailable right now, so the follower sync could not be "
+                "started. The nightly sync will run as usual; try again in a few minutes."
+            ),
+        )
+        return redirect("admin:audience_follower_changelist")
     messages.success(
         request,
         gettext("A full follower sync was queued. It resumes an interrupted one if there is one."),
@@ -329,11 +338,17 @@ class SegmentAdmin(admin.ModelAdmin):
         for segment in queryset:
             reachable = selectors.segment_members(segment).count()
             if reachable > settings.AUDIENCE_SEGMENT_SYNC_INLINE_MAX:
-                segment_sync_task.delay(segment.pk, full=full)
-                self.message_user(
-                    request,
-                    gettext("%(segment)s is large: its sync was queued.") % {"segment": segment},
-                )
+                if enqueue(segment_sync_task, segment.pk, full=full):
+                    message = gettext("%(segment)s is large: its sync was queued.")
+                    level = messages.INFO
+                else:
+                    message = gettext(
+                        "%(segment)s is large and the task queue is unavailable right now: its "
+                        "sync could not be queued. The nightly sync will run as usual; try again "
+                        "in a few minutes."
+                    )
+                    level = messages.WARNING
+                self.message_user(request, message % {"segment": segment}, level)
                 continue
             try:
                 result = services.segment_sync(segment=segment, full=full)

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from alumni_cms.queueing import unqueued
 from editorial.errors import EditorialError
 from editorial.publishing import item_by_key, item_preflight
 
@@ -92,6 +93,11 @@ class CallbackEventAdmin(admin.ModelAdmin):
 
 
 # Pushes ----------------------------------------------------------------------------------------
+
+QUEUE_DOWN_MESSAGE = _(
+    "Approved. The task queue is unavailable right now; the scheduler will send the push "
+    "within a few minutes of it coming back."
+)
 
 PUSH_STATE_COLOURS = {
     PushState.DRAFT: "#b45309",
@@ -319,12 +325,18 @@ class PushAdmin(admin.ModelAdmin):
         except WeChatError as error:
             self.message_user(request, error.user_message, messages.ERROR)
         else:
-            self.message_user(request, message, messages.SUCCESS)
+            message, level = message if isinstance(message, tuple) else (message, messages.SUCCESS)
+            self.message_user(request, message, level)
         return redirect("admin:wechat_push_change", push.pk)
 
     def approve_view(self, request, object_id):
         def act(push):
-            push = push_approve(push=push, by=request.user, comment=request.POST.get("comment", ""))
+            comment = request.POST.get("comment", "")
+            with unqueued() as missed:
+                push = push_approve(push=push, by=request.user, comment=comment)
+            if missed:
+                # The approval is saved; only its hand-over to a worker waits for the broker.
+                return str(QUEUE_DOWN_MESSAGE), messages.WARNING
             if push.send_at and push.send_at > timezone.now():
                 when = date_format(timezone.localtime(push.send_at), "DATETIME_FORMAT")
                 return gettext("Approved: the push goes out at %(when)s.") % {"when": when}

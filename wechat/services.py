@@ -26,10 +26,12 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from alumni_cms.queueing import enqueue
 from editorial.errors import InvalidValueError, NotAllowedError, TransitionError
 from editorial.models import State
 from editorial.publishing import (
@@ -117,9 +119,16 @@ def _event(push: Push, kind: str, *, by=None, detail: str = "", **data) -> PushE
 
 
 def _enqueue(push_id: int) -> None:
+    """Queue a run of the push. When the broker is down the push is left for the scheduler:
+    it becomes due at once, so beat's next `pushes_dispatch_due` after the broker is back
+    queues it (the approval, or the dispatch, is already committed)."""
     from .tasks import push_advance_task
 
-    push_advance_task.delay(push_id)
+    if not enqueue(push_advance_task, push_id):
+        now = timezone.now()
+        Push.objects.filter(pk=push_id, state__in=ACTIVE_STATES).filter(
+            Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+        ).update(next_run_at=now)
 
 
 # Composing ---------------------------------------------------------------------------------

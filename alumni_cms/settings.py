@@ -186,18 +186,18 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {
 # Where `celery beat` keeps its last-run times (its working directory otherwise).
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(DATA_DIR / "celerybeat-schedule")
 )
 # The scheduler sends a heartbeat task this often; `manage.py heartbeat` checks its stamp.
 HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=60)
-    "editorial-publish-due": {
+CELERY_BEAT_SCHEDULE = {
     "alumni-cms-heartbeat": {
         "task": "alumni_cms.tasks.heartbeat_task",
         "schedule": timedelta(seconds=HEARTBEAT_INTERVAL_SECONDS),
     },
+    "editorial-publish-due": {
         "task": "editorial.tasks.items_publish_due_task",
         "schedule": timedelta(minutes=1),
     },

@@ -30,6 +30,7 @@ from .services import (
     push_save,
     push_single,
 )
+from .urlcheck import is_wechat_url
 
 
 @admin.register(CallbackEvent)
@@ -144,6 +145,9 @@ class PushItemInline(admin.TabularInline):
     def article_link(self, obj):
         if not obj.article_url:
             return "—"
+        if not is_wechat_url(obj.article_url):
+            # Stored before callbacks were checked (wechat.urlcheck): shown, never a link.
+            return obj.article_url[:60]
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
             obj.article_url,

@@ -13,6 +13,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from wechat.constants import EMULATOR_TOKEN
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -247,7 +249,8 @@ WECHAT_API_BASE_URL = env(
 )
 WECHAT_APP_ID = env("WECHAT_APP_ID", default="wx-emulator-app" if WECHAT_EMULATOR else "")
 WECHAT_APP_SECRET = env("WECHAT_APP_SECRET", default="emulator-secret" if WECHAT_EMULATOR else "")
-WECHAT_TOKEN = env("WECHAT_TOKEN", default="emulator-token" if WECHAT_EMULATOR else "")
+# The emulator's token is public: outside DEBUG the callback refuses it (wechat.callbacks).
+WECHAT_TOKEN = env("WECHAT_TOKEN", default=EMULATOR_TOKEN if WECHAT_EMULATOR else "")
 WECHAT_ENCODING_AES_KEY = env("WECHAT_ENCODING_AES_KEY", default="")
 WECHAT_ACCOUNT_TYPE = env("WECHAT_ACCOUNT_TYPE", default="subscription")  # or "service"
 WECHAT_TIMEOUT = env.float("WECHAT_TIMEOUT", default=10.0)
@@ -255,6 +258,10 @@ WECHAT_TIMEOUT = env.float("WECHAT_TIMEOUT", default=10.0)
 WECHAT_TOKEN_LOCK_TIMEOUT = env.float("WECHAT_TOKEN_LOCK_TIMEOUT", default=15.0)
 # WeChat's event pushes are a few hundred bytes; anything this large is refused with 400.
 WECHAT_CALLBACK_MAX_BYTES = env.int("WECHAT_CALLBACK_MAX_BYTES", default=64 * 1024)
+# A callback whose `timestamp` is further than this from our clock (either side) is refused
+# (403), and its (timestamp, nonce, signature) is remembered this long against replays. WeChat
+# retries within seconds (5 s timeout, 3 attempts); the rest allows for clock skew.
+WECHAT_CALLBACK_MAX_AGE = env.int("WECHAT_CALLBACK_MAX_AGE", default=300)
 WECHAT_EMULATOR_STATE_FILE = env(
     "WECHAT_EMULATOR_STATE_FILE", default=str(DATA_DIR / "wechat-emulator.json")
 )

@@ -26,6 +26,7 @@ from .services import (
     preview_openid,
     push_approve,
     push_cancel,
+    push_may_approve,
     push_preview,
     push_save,
     push_single,
@@ -292,9 +293,7 @@ class PushAdmin(admin.ModelAdmin):
             push_status=push.status_text,
             push_events=push.events.select_related("user"),
             push_problems=push_item_problems(push=push) if push.state == PushState.DRAFT else [],
-            can_approve=push.state == PushState.DRAFT
-            and is_reviewer
-            and (not own or settings.EDITORIAL_ALLOW_SELF_APPROVAL),
+            can_approve=push_may_approve(push=push, user=user),
             can_cancel=not_started and (is_reviewer or own),
             can_preview=push.state != PushState.CANCELLED
             and (is_reviewer or user.has_perm("wechat.change_push")),

@@ -336,6 +336,9 @@ class PushEvent(models.Model):
                 "sent": data.get("sent_count"),
                 "errors": data.get("error_count"),
             }
+        if self.kind == PushEventKind.SCHEDULED and data.get("back_to_approval"):
+            when = self.detail or gettext("as soon as it is approved")
+            return gettext("%(when)s; the push awaits approval again") % {"when": when}
         if self.kind == PushEventKind.FINISHED and data.get("article_id"):
             return gettext("article id %(id)s") % {"id": data["article_id"]}
         if self.kind == PushEventKind.RETRY and data.get("attempt"):

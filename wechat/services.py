@@ -282,20 +282,59 @@ def push_single(*, by, key: str, mode: str = PushMode.MASS, **options) -> Push:
     return push_create(by=by, keys=[key], mode=mode, **options)
 
 
+# What counts as changing a push: its items, mode and audience (CREATED, CHANGED) and its
+# send time (SCHEDULED).
+_CHANGE_EVENTS = (PushEventKind.CREATED, PushEventKind.CHANGED, PushEventKind.SCHEDULED)
+
+
+def push_changed_by(*, push: Push) -> set[int]:
+    """Ids of the users who composed or changed the push since its last approval (its author
+    too while it has never been approved): none of them may approve it."""
+    events = PushEvent.objects.filter(push=push)
+    last_approval = (
+        events.filter(kind=PushEventKind.APPROVED).order_by("-created_at", "-pk").first()
+    )
+    changes = events.filter(kind__in=_CHANGE_EVENTS, user__isnull=False)
+    if last_approval is None:
+        authors = {push.created_by_id} if push.created_by_id else set()
+    else:
+        authors = set()
+        changes = changes.filter(
+            Q(created_at__gt=last_approval.created_at)
+            | Q(created_at=last_approval.created_at, pk__gt=last_approval.pk)
+        )
+    return authors | set(changes.values_list("user_id", flat=True))
+
+
+def push_may_approve(*, push: Push, user) -> bool:
+    """Whether `user` may approve the push now (for buttons; push_approve decides)."""
+    if push.state != PushState.DRAFT or not _is_reviewer(user):
+        return False
+    return settings.EDITORIAL_ALLOW_SELF_APPROVAL or user.pk not in push_changed_by(push=push)
+
+
 def push_approve(*, push: Push, by, comment: str = "") -> Push:
     """A reviewer approves a push: it is sent at its send time (now when it has none).
 
-    Needs editorial.review_item and, unless EDITORIAL_ALLOW_SELF_APPROVAL, someone other than
-    its author. The items are checked again. On a subscription account a second mass send on
-    the same day is refused. Raises NotAllowedError, TransitionError (not awaiting approval;
-    of two reviewers at once the second gets it) or InvalidValueError.
+    Needs editorial.review_item and, unless EDITORIAL_ALLOW_SELF_APPROVAL, someone who has not
+    composed or changed the push since its last approval (see push_changed_by). The items are
+    checked again. On a subscription account a second mass send on the same day is refused.
+    Raises NotAllowedError, TransitionError (not awaiting approval; of two reviewers at once
+    the second gets it) or InvalidValueError.
     """
     if not _is_reviewer(by):
         raise NotAllowedError(_("Only reviewers can approve pushes."))
     with transaction.atomic():
         locked = Push.objects.select_for_update().get(pk=push.pk)
-        if locked.created_by_id == by.pk and not settings.EDITORIAL_ALLOW_SELF_APPROVAL:
-            raise NotAllowedError(_("You cannot approve your own push."))
+        if not settings.EDITORIAL_ALLOW_SELF_APPROVAL and by.pk in push_changed_by(push=locked):
+            if locked.created_by_id == by.pk:
+                raise NotAllowedError(_("You cannot approve your own push."))
+            raise NotAllowedError(
+                _(
+                    "You changed this push since its last approval: another reviewer has to "
+                    "approve it."
+                )
+            )
         if locked.state != PushState.DRAFT:
             raise _state_error(locked.state)
         keys = [item.key for item in locked.items.all()]
@@ -315,11 +354,13 @@ def push_approve(*, push: Push, by, comment: str = "") -> Push:
 
 
 def push_schedule(*, push: Push, by, send_at: datetime | None) -> Push:
-    """Change when a push not started yet is sent (None: on approval, or now once approved).
+    """Change when a push not started yet is sent (None: as soon as it is approved).
 
-    The author or a reviewer may; an approved push only by a reviewer. Raises NotAllowedError,
-    TransitionError once sending has started, InvalidValueError for a past time or a second
-    mass send that day on a subscription account.
+    Its author (with wechat.change_push) or a reviewer may. An approved push goes back to
+    awaiting approval: the send time is part of what the reviewer approved, and whoever moves
+    it may not approve it again (push_changed_by). Raises NotAllowedError, TransitionError once
+    sending has started, InvalidValueError for a past time or a second mass send that day on a
+    subscription account.
     """
     if send_at is not None and timezone.is_naive(send_at):
         send_at = timezone.make_aware(send_at)
@@ -331,26 +372,25 @@ def push_schedule(*, push: Push, by, send_at: datetime | None) -> Push:
         if locked.state not in NOT_STARTED_STATES:
             raise _state_error(locked.state)
         is_author = _is_user(by) and locked.created_by_id == by.pk
-        if not (
-            _is_reviewer(by)
-            or (is_author and locked.state == PushState.DRAFT and by.has_perm("wechat.change_push"))
-        ):
+        if not (_is_reviewer(by) or (is_author and by.has_perm("wechat.change_push"))):
             raise NotAllowedError(_("You may not change when this push is sent."))
         if send_at is not None:
             _check_day(locked, send_at)
+        was_approved = locked.state == PushState.APPROVED
         locked.send_at = send_at
-        if locked.state == PushState.APPROVED:
-            locked.send_at = send_at or now
-            locked.next_run_at = send_at or now
+        if was_approved:
+            locked.state = PushState.DRAFT
+            locked.approved_by, locked.approved_at = None, None
+            locked.next_run_at = None
+            locked.version += 1
         locked.save()
         _event(
             locked,
             PushEventKind.SCHEDULED,
             by=by,
             detail=timezone.localtime(send_at).strftime("%Y-%m-%d %H:%M") if send_at else "",
+            back_to_approval=was_approved,
         )
-        if locked.state == PushState.APPROVED and send_at is None:
-            transaction.on_commit(lambda: _enqueue(locked.pk))
     return locked
 
 

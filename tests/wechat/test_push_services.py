@@ -14,6 +14,7 @@ from tests.factories import (
     DonationProjectFactory,
     PushableArticleFactory,
     PushFactory,
+    grant_push_permissions,
 )
 from tests.wechat.push_support import approved_push
 from wechat.models import Push, PushEventKind, PushMode, PushState
@@ -223,14 +224,16 @@ def test_reviewer_moves_an_approved_push_to_another_time(push_editor, push_revie
     )
     later = timezone.now() + timedelta(days=2)
     push = push_schedule(push=push, by=push_reviewer, send_at=later)
-    assert (push.send_at, push.next_run_at) == (later, later)
+    assert (push.send_at, push.state) == (later, PushState.DRAFT)  # to be approved again
     assert push.events.last().kind == PushEventKind.SCHEDULED
+    assert push.events.last().description.endswith("，推送需要重新审批")
 
 
-def test_author_cannot_move_an_approved_push(push_editor, push_reviewer):
+def test_editor_who_is_not_the_author_cannot_move_a_push(push_editor, push_reviewer, editor):
     push = approved_push([PushableArticleFactory()], editor=push_editor, reviewer=push_reviewer)
+    other = grant_push_permissions(type(editor).objects.create(username="editor2", is_staff=True))
     with pytest.raises(NotAllowedError):
-        push_schedule(push=push, by=push_editor, send_at=timezone.now() + timedelta(days=1))
+        push_schedule(push=push, by=other, send_at=timezone.now() + timedelta(days=1))
 
 
 def test_push_cannot_be_cancelled_once_started(push_editor, push_reviewer):

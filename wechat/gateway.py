@@ -49,6 +49,7 @@ from wechatpy.exceptions import InvalidSignatureException, WeChatClientException
 from wechatpy.oauth import WeChatOAuth
 
 from . import errors
+from .urlcheck import wechat_url_or_empty
 
 logger = logging.getLogger(__name__)
 
@@ -849,7 +850,10 @@ def _publish_status(result: dict) -> PublishStatus:
         publish_id=str(result["publish_id"]),
         status=int(result["publish_status"]),
         article_id=str(result.get("article_id", "") or ""),
-        article_urls=[str(item.get("article_url", "")) for item in detail.get("item", [])],
+        # Stored on the push items and linked in the admin: WeChat's own https URLs only.
+        article_urls=[
+            wechat_url_or_empty(item.get("article_url")) for item in detail.get("item", [])
+        ],
         fail_idx=[int(i) for i in result.get("fail_idx", []) or []],
     )
 

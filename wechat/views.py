@@ -1,4 +1,8 @@
-"""The endpoint WeChat pushes events to (CONTRACT.md §10)."""
+"""The endpoint WeChat pushes events to (CONTRACT.md §10; the checks in wechat/callbacks.py).
+
+Nothing here logs the query string: `signature`, `msg_signature`, `nonce` and `echostr` would
+let whoever reads the logs replay or answer for WeChat.
+"""
 
 import logging
 
@@ -8,10 +12,24 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import gateway
-from .callbacks import callback_event_record, callback_xml
+from .callbacks import (
+    callback_event_record,
+    callback_replay_claim,
+    callback_timestamp_fresh,
+    callback_token_problem,
+    callback_xml,
+)
 from .errors import CallbackPayloadError, CallbackSignatureError
 
 logger = logging.getLogger(__name__)
+
+
+def _forbidden(reason: str) -> HttpResponseForbidden:
+    return HttpResponseForbidden(reason, content_type="text/plain")
+
+
+def _bad_request(reason: str) -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(reason, content_type="text/plain")
 
 
 @csrf_exempt
@@ -19,40 +37,61 @@ logger = logging.getLogger(__name__)
 def callback(request):
     """GET: URL verification (echo `echostr`). POST: store the pushed event, answer "success".
 
-    403 for a wrong signature or msg_signature; 400 for a body that is too large, not XML,
-    carries a DOCTYPE/ENTITY declaration or cannot be decrypted. A retried event is
-    answered "success" again without being stored or announced twice.
+    403 when the configured token cannot be trusted (empty, or the emulator's outside DEBUG),
+    for a wrong signature or msg_signature, a timestamp outside WECHAT_CALLBACK_MAX_AGE, a
+    signature replayed with another body, or a plaintext body in safe mode. 400 for a body that
+    is too large, not XML, carries a DTD, is nested too deep or has out-of-range fields, or
+    cannot be decrypted. A retried event is answered "success" again without being stored or
+    announced twice.
     """
+    if callback_token_problem():
+        return _forbidden("callbacks are disabled: no usable token")
     params = request.GET
-    if not gateway.callback_signature_valid(
-        signature=params.get("signature", ""),
-        timestamp=params.get("timestamp", ""),
-        nonce=params.get("nonce", ""),
-    ):
-        return HttpResponseForbidden("invalid signature", content_type="text/plain")
+    signature = params.get("signature", "")
+    timestamp = params.get("timestamp", "")
+    nonce = params.get("nonce", "")
+    if not gateway.callback_signature_valid(signature=signature, timestamp=timestamp, nonce=nonce):
+        return _forbidden("invalid signature")
+    if not callback_timestamp_fresh(timestamp):
+        logger.warning("Refused a WeChat callback: timestamp outside the accepted window")
+        return _forbidden("stale timestamp")
     if request.method == "GET":
-        return HttpResponse(params.get("echostr", ""), content_type="text/plain")
+        echostr = params.get("echostr", "")
+        if not callback_replay_claim(
+            timestamp=timestamp,
+            nonce=nonce,
+            signature=signature,
+            content=b"GET " + echostr.encode(),
+        ):
+            return _forbidden("replayed signature")
+        return HttpResponse(echostr, content_type="text/plain")
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > settings.WECHAT_CALLBACK_MAX_BYTES:
-        return HttpResponseBadRequest("body too large", content_type="text/plain")
+        return _bad_request("body too large")
     body = request.body
     if len(body) > settings.WECHAT_CALLBACK_MAX_BYTES:
-        return HttpResponseBadRequest("body too large", content_type="text/plain")
+        return _bad_request("body too large")
+    if not callback_replay_claim(
+        timestamp=timestamp, nonce=nonce, signature=signature, content=b"POST " + body
+    ):
+        logger.warning("Refused a WeChat callback: a used signature with another body")
+        return _forbidden("replayed signature")
     try:
         xml = callback_xml(
             body=body,
             encrypt_type=params.get("encrypt_type", ""),
             msg_signature=params.get("msg_signature", ""),
-            timestamp=params.get("timestamp", ""),
-            nonce=params.get("nonce", ""),
+            timestamp=timestamp,
+            nonce=nonce,
         )
         callback_event_record(xml=xml)
-    except CallbackSignatureError:
-        return HttpResponseForbidden("invalid msg_signature", content_type="text/plain")
+    except CallbackSignatureError as exc:
+        logger.warning("Refused a WeChat callback: %s", exc)
+        return _forbidden("invalid msg_signature or plaintext in safe mode")
     except CallbackPayloadError as exc:
         logger.warning("Refused a WeChat callback: %s", exc)
-        return HttpResponseBadRequest("malformed callback", content_type="text/plain")
+        return _bad_request("malformed callback")
     return HttpResponse("success", content_type="text/plain")

@@ -150,5 +150,6 @@ def post_once(url: str, body: bytes, timeout: float) -> int:
     except urllib.error.HTTPError as exc:
         return exc.code
     except (OSError, ValueError) as exc:
-        logger.info("Callback to %s failed: %s", url, exc)
+        # The path only: the query carries the signature and nonce.
+        logger.info("Callback to %s failed: %s", urlsplit(url).path, exc)
         return 0

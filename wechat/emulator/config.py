@@ -3,6 +3,8 @@
 import random
 from dataclasses import asdict, dataclass, field, fields, replace
 
+from ..constants import EMULATOR_TOKEN
+
 
 @dataclass(frozen=True)
 class EmulatorConfig:
@@ -11,7 +13,7 @@ class EmulatorConfig:
 
     app_id: str = "wx-emulator-app"
     app_secret: str = "emulator-secret"
-    token: str = "emulator-token"  # signs the callbacks, as the console's "Token"
+    token: str = EMULATOR_TOKEN  # signs the callbacks, as the console's "Token"
     encoding_aes_key: str = ""  # 43 chars: callbacks go out in safe mode (AES)
     account_type: str = "subscription"  # or "service"
     account_id: str = "gh_emulator00001"  # ToUserName of the callbacks

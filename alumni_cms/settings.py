@@ -7,6 +7,7 @@ the bundled WeChat emulator). See README.md for the full list.
 
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -234,6 +235,10 @@ LIAISON_MAX_PHOTOS = 9
 LIAISON_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 LIAISON_PHOTO_MAX_PIXELS = 40_000_000
 LIAISON_PHOTO_MAX_EDGE = 2048
+
+# Donations: gifts are finance records, kept within these bounds (yuan, two decimal places).
+DONATIONS_GIFT_MAX_AMOUNT = Decimal(env("DONATIONS_GIFT_MAX_AMOUNT", default="10000000.00"))
+DONATIONS_PROJECT_MAX_GOAL = Decimal(env("DONATIONS_PROJECT_MAX_GOAL", default="1000000000.00"))
 
 # WeChat (the bundled emulator by default; WECHAT_EMULATOR=false and real credentials in production)
 WECHAT_EMULATOR = env.bool("WECHAT_EMULATOR", default=True)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -6,14 +7,7 @@ from editorial.admin import EditorialAdminMixin
 
 from .models import DonationProject, Gift
 from .selectors import donation_progress, donor_wall, projects_with_progress
-
-
-class GiftInline(admin.TabularInline):
-    model = Gift
-    fields = ("donor_name", "donor_alumnus", "amount", "donated_on", "channel", "anonymous")
-    autocomplete_fields = ("donor_alumnus",)
-    extra = 0
-    ordering = ("-donated_on", "-pk")
+from .services import gift_delete, gift_save
 
 
 @admin.register(DonationProject)
@@ -32,7 +26,8 @@ class DonationProjectAdmin(EditorialAdminMixin, admin.ModelAdmin):
     list_select_related = ("created_by",)
     search_fields = ("title", "digest")
     date_hierarchy = "created_at"
-    inlines = [GiftInline]
+    # Gifts are finance records kept by the donations officer in their own admin (with an
+    # audit entry per change), not content edited inline with the project's page.
     public_preview_templates = ("donations/detail.html",)
     fieldsets = [
         (None, {"fields": ["title", "digest", "body", "cover"]}),
@@ -52,15 +47,16 @@ class DonationProjectAdmin(EditorialAdminMixin, admin.ModelAdmin):
     def percent(self, obj):
         progress = donation_progress(project=obj)
         return format_html(
-            '<span class="donation-progress" title="{}%"><span style="width:{}"></span></span> {}%',
+            '<span class="donation-progress" title="{}%"><span style="width:{}"></span></span> {}',
             progress.exact_percent,
             progress.bar_width,
-            progress.percent,
+            progress.percent_label,
         )
 
     @admin.display(description=_("gifts"), ordering="donors")
     def donors(self, obj):
-        return obj.donors
+        url = reverse("admin:donations_gift_changelist")
+        return format_html('<a href="{}?project__id__exact={}">{}</a>', url, obj.pk, obj.donors)
 
     def public_preview_context(self, request, obj):
         wall = donor_wall(project=obj, limit=10)
@@ -84,3 +80,15 @@ class GiftAdmin(admin.ModelAdmin):
         (None, {"fields": ["project", "amount", "donated_on", "channel"]}),
         (_("Donor"), {"fields": ["donor_name", "donor_alumnus", "anonymous", "message"]}),
     ]
+
+    # Every write goes through donations.services: permission, bounds and an audit entry.
+
+    def save_model(self, request, obj, form, change):
+        gift_save(gift=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        gift_delete(gift=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for gift in queryset:
+            gift_delete(gift=gift, by=request.user)

@@ -9,13 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 from editorial.models import EditorialItem
 
+from .validators import validate_gift_amount, validate_project_goal
+
 
 class DonationProject(EditorialItem):
     goal = models.DecimalField(
         _("goal (yuan)"),
         max_digits=14,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=[
+            MinValueValidator(Decimal("0.01"), message=_("A goal must be more than ¥0.")),
+            validate_project_goal,
+        ],
     )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
 
@@ -57,7 +62,10 @@ class Gift(models.Model):
         _("amount (yuan)"),
         max_digits=14,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=[
+            MinValueValidator(Decimal("0.01"), message=_("A gift must be more than ¥0.")),
+            validate_gift_amount,
+        ],
     )
     donated_on = models.DateField(_("date"), default=timezone.localdate)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)

@@ -14,6 +14,9 @@ from .models import DonationProject, Gift
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
+# Beyond this a page says "more than 999 %": a goal set far too low (or a typo) must not put an
+# absurd figure on the public page, and nobody reads 20,000,081 % as information.
+PERCENT_SHOWN_MAX = 999
 
 
 def projects_with_progress(queryset: QuerySet[DonationProject]) -> QuerySet[DonationProject]:
@@ -41,6 +44,13 @@ class Progress:
         if self.goal <= 0:
             return Decimal(0)
         return (self.raised * HUNDRED / self.goal).quantize(CENT, rounding=ROUND_DOWN)
+
+    @property
+    def percent_label(self) -> str:
+        """`percent` for people: "150%", or "999%+" beyond PERCENT_SHOWN_MAX."""
+        if self.percent > PERCENT_SHOWN_MAX:
+            return f"{PERCENT_SHOWN_MAX}%+"
+        return f"{self.percent}%"
 
     @property
     def bar_percent(self) -> Decimal:

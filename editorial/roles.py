@@ -10,6 +10,7 @@ EDITOR = "编辑"
 REVIEWER = "审核员"
 LIAISON = "联络员"
 OFFICE_ADMIN = "管理员"
+DONATIONS_OFFICER = "捐赠专员"
 
 # Translatable labels for the group names above (the names themselves stay zh-hans in the DB).
 ROLE_LABELS = {
@@ -17,6 +18,7 @@ ROLE_LABELS = {
     REVIEWER: gettext_noop("Reviewer"),
     LIAISON: gettext_noop("Liaison"),
     OFFICE_ADMIN: gettext_noop("Office admin"),
+    DONATIONS_OFFICER: gettext_noop("Donations officer"),
 }
 
 CONTENT_MODELS = [
@@ -30,7 +32,6 @@ SUPPORT_MODELS = [
     ("articles", "category"),
     ("articles", "department"),
     ("activities", "registration"),
-    ("donations", "gift"),
     ("alumni", "alumnus"),
     ("alumni", "branch"),
 ]
@@ -43,6 +44,11 @@ CHANNEL_LOG_MODELS = [
     ("wechat", "pushevent"),
     ("stats", "readingstatistics"),
     ("stats", "dailyviews"),
+]
+# Gifts are finance records: only the donations officer (and the office admin) records, changes
+# or deletes them; editors and reviewers see them, so a project's page can thank its donors.
+FINANCE_MODELS = [
+    ("donations", "gift"),
 ]
 TRAIL_MODELS = [
     ("editorial", "reviewcomment"),
@@ -58,6 +64,7 @@ def _codes(models, actions):
 EDITOR_PERMS = (
     _codes(CONTENT_MODELS, ["view", "add", "change"])
     | _codes(SUPPORT_MODELS, ["view", "add", "change"])
+    | _codes(FINANCE_MODELS, ["view"])
     | _codes(TRAIL_MODELS, ["view"])
     | _codes(CHANNEL_MODELS, ["view", "add", "change"])
     | _codes(CHANNEL_LOG_MODELS, ["view"])
@@ -70,17 +77,23 @@ REVIEWER_PERMS = (
     | {("editorial", "add_reviewcomment"), ("editorial", "review_item")}
 )
 LIAISON_PERMS = {("editorial", "use_liaison_portal")}
+DONATIONS_OFFICER_PERMS = (
+    _codes(FINANCE_MODELS, ["view", "add", "change", "delete"])
+    | _codes([("donations", "donationproject"), ("alumni", "alumnus")], ["view"])
+    | _codes(TRAIL_MODELS, ["view"])
+)
 
 ROLE_PERMISSIONS = {
     EDITOR: EDITOR_PERMS,
     REVIEWER: REVIEWER_PERMS,
     LIAISON: LIAISON_PERMS,
+    DONATIONS_OFFICER: DONATIONS_OFFICER_PERMS,
     OFFICE_ADMIN: None,  # every permission, user management included
 }
 
 
 def roles_sync(*, group_model, permission_model, additive: bool = False) -> None:
-    """Create the four groups and give each its permissions.
+    """Create the role groups and give each its permissions.
 
     With `additive`, groups that exist keep any permission the office gave them and only gain
     the ones they lack (run after every migrate, so new models' permissions reach the roles).

@@ -47,6 +47,13 @@ def liaison(db):
     return LiaisonFactory(username="liaison")
 
 
+@pytest.fixture
+def donations_officer(db):
+    from tests.factories import DonationsOfficerFactory
+
+    return DonationsOfficerFactory(username="officer")
+
+
 def pytest_collection_modifyitems(config, items):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     skip_browser = pytest.mark.skip(reason="Chromium is not installed (apt-get install chromium)")

@@ -14,7 +14,7 @@ from alumni.models import AlumniProfile, Alumnus, Branch
 from articles.models import Article, ArticlePhoto, Category, Department
 from donations.models import Channel, DonationProject, Gift
 from editorial.models import State
-from editorial.roles import EDITOR, LIAISON, OFFICE_ADMIN, REVIEWER
+from editorial.roles import DONATIONS_OFFICER, EDITOR, LIAISON, OFFICE_ADMIN, REVIEWER
 
 
 class UserFactory(DjangoModelFactory):
@@ -56,6 +56,7 @@ EditorFactory = _role_factory(EDITOR)
 ReviewerFactory = _role_factory(REVIEWER)
 OfficeAdminFactory = _role_factory(OFFICE_ADMIN)
 LiaisonFactory = _role_factory(LIAISON)
+DonationsOfficerFactory = _role_factory(DONATIONS_OFFICER)
 
 
 class BranchFactory(DjangoModelFactory):

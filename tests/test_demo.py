@@ -28,11 +28,11 @@ from editorial.models import (
     ReviewComment,
     State,
 )
-from editorial.roles import EDITOR, LIAISON, OFFICE_ADMIN, REVIEWER
+from editorial.roles import DONATIONS_OFFICER, EDITOR, LIAISON, OFFICE_ADMIN, REVIEWER
 
 CONTENT_MODELS = (Article, Activity, AlumniProfile, DonationProject)
 ALL_ITEMS = data.NEWS + data.NEWS_IN_REVIEW + data.ACTIVITIES + data.PROFILES + data.PROJECTS
-DEMO_USERNAMES = ["officeadmin", "editor", "reviewer", "liaison", "liaison2"]
+DEMO_USERNAMES = ["officeadmin", "editor", "reviewer", "donations", "liaison", "liaison2"]
 
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -226,11 +226,12 @@ class TestDemoUsers:
             "officeadmin": [OFFICE_ADMIN],
             "editor": [EDITOR],
             "reviewer": [REVIEWER],
+            "donations": [DONATIONS_OFFICER],
             "liaison": [LIAISON],
             "liaison2": [LIAISON],
         }
         staff = set(users.filter(is_staff=True).values_list("username", flat=True))
-        assert staff == {"officeadmin", "editor", "reviewer"}
+        assert staff == {"officeadmin", "editor", "reviewer", "donations"}
         assert list(users.filter(is_superuser=True).values_list("username", flat=True)) == [
             "officeadmin"
         ]

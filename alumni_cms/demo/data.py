@@ -12,7 +12,7 @@ Bodies are lists of blocks: a plain string is a paragraph, "## …" a subheading
 from decimal import Decimal
 
 from editorial.models import State
-from editorial.roles import EDITOR, LIAISON, OFFICE_ADMIN, REVIEWER
+from editorial.roles import DONATIONS_OFFICER, EDITOR, LIAISON, OFFICE_ADMIN, REVIEWER
 
 UNIVERSITY = "青澜大学"
 DEMO_PASSWORD = "demo-pass-2026"
@@ -39,6 +39,14 @@ USERS = [
         "last_name": "顾",
         "first_name": "明澜",
         "role": REVIEWER,
+        "is_staff": True,
+        "is_superuser": False,
+    },
+    {
+        "username": "donations",
+        "last_name": "方",
+        "first_name": "雅琴",
+        "role": DONATIONS_OFFICER,
         "is_staff": True,
         "is_superuser": False,
     },

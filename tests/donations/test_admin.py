@@ -20,37 +20,37 @@ def test_project_list_shows_raised_and_percent_from_the_gifts(admin_client):
     assert "25%" in response.content.decode()
 
 
-def _project_form(project, **gift):
-    data = {
-        "title": project.title,
-        "digest": project.digest,
-        "body": project.body,
-        "goal": str(project.goal),
-        "deadline": "",
-        "publish_at_0": "",
-        "publish_at_1": "",
-        "gifts-TOTAL_FORMS": "1",
-        "gifts-INITIAL_FORMS": "0",
-        "gifts-MIN_NUM_FORMS": "0",
-        "gifts-MAX_NUM_FORMS": "1000",
+def _gift_form(project, **fields):
+    return {
+        "project": str(project.pk),
+        "donor_name": "陈校友",
+        "donor_alumnus": "",
+        "donated_on": "2025-05-01",
+        "channel": "bank",
+        "message": "",
+        **fields,
     }
-    data.update({f"gifts-0-{k}": v for k, v in gift.items()})
-    return data
 
 
 def test_a_gift_can_be_added_to_a_published_project(admin_client):
     project = DonationProjectFactory(state=State.PUBLISHED)
-    url = reverse("admin:donations_donationproject_change", args=[project.pk])
-    gift = {"donor_name": "陈校友", "amount": "88.80", "donated_on": "2025-05-01"}
-    response = admin_client.post(url, _project_form(project, channel="bank", **gift))
+    url = reverse("admin:donations_gift_add")
+    response = admin_client.post(url, _gift_form(project, amount="88.80"))
     assert response.status_code == 302
     assert Gift.objects.get(project=project).amount == Decimal("88.80")
 
 
 def test_a_gift_with_a_negative_amount_is_refused_and_nothing_saved(admin_client):
     project = DonationProjectFactory()
-    url = reverse("admin:donations_donationproject_change", args=[project.pk])
-    gift = {"donor_name": "陈校友", "amount": "-5", "donated_on": "2025-05-01"}
-    response = admin_client.post(url, _project_form(project, channel="bank", **gift))
+    url = reverse("admin:donations_gift_add")
+    response = admin_client.post(url, _gift_form(project, amount="-5"))
     assert response.status_code == 200
     assert not Gift.objects.exists()
+
+
+def test_the_project_list_links_each_projects_gifts(admin_client):
+    project = DonationProjectFactory()
+    GiftFactory(project=project)
+    response = admin_client.get(reverse("admin:donations_donationproject_changelist"))
+    gifts_url = reverse("admin:donations_gift_changelist") + f"?project__id__exact={project.pk}"
+    assert gifts_url in response.content.decode()

@@ -72,6 +72,7 @@ class Article(EditorialItem):
         "source_url",
         "event_date",
     )
+    revision_related = {"photos": ("image", "caption", "position")}
     public_url_name = "articles:detail"
 
     class Meta:

@@ -34,12 +34,13 @@ def submission_create(
     no photo file remains.
     """
     with _files_removed_on_error() as written, transaction.atomic():
+        # The photos are saved with the article, so its first revision holds them.
         article = services.item_save(
             item=Article(),
             by=by,
             data={"title": title, "body": body, "event_date": event_date, "branch": branch},
+            save_related=lambda saved: _add_photos(article=saved, photos=photos, written=written),
         )
-        _add_photos(article=article, photos=photos, written=written)
         return services.item_submit(item=article, by=by)
 
 
@@ -61,11 +62,15 @@ def submission_resubmit(
     """
     with _files_removed_on_error() as written, transaction.atomic():
         data = {"title": title, "body": body, "event_date": event_date, "branch": branch}
-        article = services.item_save(item=article, by=by, data=data)
         removed = list(remove_photos)
         removed_files = [photo.image.name for photo in removed]
-        article.photos.filter(pk__in=[photo.pk for photo in removed]).delete()
-        _add_photos(article=article, photos=new_photos, written=written)
+
+        def change_photos(saved: Article) -> None:
+            # Inside item_save, so the new revision holds the photos as they now are.
+            saved.photos.filter(pk__in=[photo.pk for photo in removed]).delete()
+            _add_photos(article=saved, photos=new_photos, written=written)
+
+        article = services.item_save(item=article, by=by, data=data, save_related=change_photos)
         article = services.item_submit(item=article, by=by)
         transaction.on_commit(lambda: _delete_files(removed_files))
     return article

@@ -199,17 +199,38 @@ class EditorialAdminMixin:
     # Saving
 
     def save_model(self, request, obj, form, change):
-        """Save through the service layer, which keeps a revision and refuses locked states.
+        """Nothing here: the item is saved in `save_related`, with its inlines, by the service."""
 
-        An unchanged form saves nothing here, so inlines (photos, gifts) can still be added to
-        a published item. A refusal propagates as an `EditorialError`, caught in
-        `changeform_view` after the transaction has rolled back.
+    def save_related(self, request, form, formsets, change):
+        """Save the item and its inlines through `services.item_save`, in one revision.
+
+        A change to the fields or to an inline the model counts as content (`revision_related`,
+        e.g. an article's photos) is a content change: it keeps a revision and an audit entry,
+        and takes an approved or published item back into draft for a new review. Other inlines
+        (gifts) alone save without touching the item. A refusal propagates as an
+        `EditorialError`, caught in `changeform_view` after the transaction has rolled back.
         """
-        if change and not form.has_changed():
+        item = form.instance
+        content_models = {
+            item._meta.get_field(name).related_model for name in item.revision_related
+        }
+        content_changed = (
+            not change
+            or form.has_changed()
+            or any(fs.has_changed() for fs in formsets if fs.model in content_models)
+        )
+        if not content_changed:
+            super().save_related(request, form, formsets, change)
             return
-        # The form has already put its values on `obj`; the service keeps the stored workflow
-        # fields and sets created_by on a new item.
-        services.item_save(item=obj, by=request.user)
+        # The form has already put its values on the item; the service keeps the stored
+        # workflow fields and sets created_by on a new item.
+        services.item_save(
+            item=item,
+            by=request.user,
+            save_related=lambda saved: super(EditorialAdminMixin, self).save_related(
+                request, form, formsets, change
+            ),
+        )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -252,10 +273,15 @@ class EditorialAdminMixin:
         ]
         can_comment = request.user.has_perm("editorial.review_item")
         locked = ""
-        if obj.state not in services.EDITABLE_STATES:
+        if obj.state in services.REOPENED_ON_EDIT_STATES:
             locked = gettext(
-                "This item is %(state)s: its content can only be edited while it is a draft, "
-                "sent back or withdrawn."
+                "This item is %(state)s. Saving a change to it (photos included) takes it off "
+                "the site and back to draft until a reviewer approves it again."
+            ) % {"state": obj.get_state_display()}
+        elif obj.state not in services.EDITABLE_STATES:
+            locked = gettext(
+                "This item is %(state)s: its content cannot be changed while it is reviewed. "
+                "Its author can take it back to change it."
             ) % {"state": obj.get_state_display()}
         return {
             "editorial_locked": locked,
@@ -396,7 +422,10 @@ class EditorialAdminMixin:
             "newer": newer,
             "diff": diff,
             "can_restore": self.has_change_permission(request, obj)
-            and obj.state in services.EDITABLE_STATES,
+            and (
+                obj.state in services.EDITABLE_STATES
+                or obj.state in services.REOPENED_ON_EDIT_STATES
+            ),
             "change_url": self._url("change", obj),
         }
         return TemplateResponse(request, "admin/editorial/revisions.html", context)
@@ -545,15 +574,21 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def review_queue_view(self, request):
         """Everything awaiting review, across the four content types, oldest first."""
-        # Everything waiting, the user's own items marked: reviewers cannot approve those.
+        # Everything waiting; the ones this user may not approve (their own, or changed by
+        # them since the last approval) are marked.
         items = selectors.items_awaiting_review()
+        is_reviewer = request.user.has_perm("editorial.review_item")
+        approvable = {
+            (item._meta.label, item.pk)
+            for item in selectors.items_awaiting_review(user=request.user)
+        }
         rows = [
             {
                 "item": item,
                 "type": item._meta.verbose_name,
                 "badge": state_badge(item),
                 "url": admin_change_url(item),
-                "own": item.created_by_id == request.user.pk,
+                "own": is_reviewer and (item._meta.label, item.pk) not in approvable,
             }
             for item in items
         ]
@@ -561,6 +596,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": gettext("Review queue"),
             "rows": rows,
-            "is_reviewer": request.user.has_perm("editorial.review_item"),
+            "is_reviewer": is_reviewer,
         }
         return TemplateResponse(request, "admin/editorial/review_queue.html", context)

@@ -9,6 +9,7 @@ from ckeditor_uploader.fields import RichTextUploadingField
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -116,6 +117,17 @@ class Revision(models.Model):
         return f"#{self.pk} {self.created_at:%Y-%m-%d %H:%M}"
 
 
+def _plain(value):
+    """A field value as JSON: files by their storage name, dates as ISO text."""
+    if value is None or isinstance(value, (str, int, bool, float)):
+        return value
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "name") and hasattr(value, "storage"):
+        return value.name or ""
+    return str(value)
+
+
 class EditorialItem(models.Model):
     """Abstract base of every piece of content that goes through review before the public sees it.
 
@@ -164,7 +176,11 @@ class EditorialItem(models.Model):
     # Rich-text fields sanitized on every save; subclasses may name more.
     rich_text_fields = ("body",)
     # Fields a revision snapshots; subclasses extend it with their own editable fields.
-    revision_fields = ("title", "digest", "body")
+    revision_fields = ("title", "digest", "body", "cover")
+    # Rows edited together with the item (admin inlines, the liaison portal's photos) that are
+    # part of its content: reverse relation name -> the fields a revision snapshots of each row.
+    # A change to them is a change of the item, reviewed and kept in revisions like its fields.
+    revision_related: dict[str, tuple[str, ...]] = {}
     # Name of the public detail URL pattern, reversed with the item's pk.
     public_url_name = ""
 
@@ -181,6 +197,30 @@ class EditorialItem(models.Model):
 
     def get_absolute_url(self):
         return reverse(self.public_url_name, args=[self.pk])
+
+    def clean(self):
+        """Sanitize the rich-text fields and refuse any longer than EDITORIAL_BODY_MAX_CHARS.
+
+        The limit counts the HTML as stored (after sanitizing): it keeps pages, revisions and
+        their diffs a size the site can serve.
+        """
+        super().clean()
+        limit = settings.EDITORIAL_BODY_MAX_CHARS
+        errors = {}
+        for name in self.rich_text_fields:
+            value = sanitize_html(getattr(self, name))
+            setattr(self, name, value)
+            if len(value) > limit:
+                errors[name] = ValidationError(
+                    _(
+                        "This text is too long: %(length)d characters once cleaned, at most "
+                        "%(max)d are allowed. Split it into several items or shorten it."
+                    ),
+                    code="too_long",
+                    params={"length": len(value), "max": limit},
+                )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_public(self) -> bool:
@@ -207,6 +247,11 @@ class EditorialItem(models.Model):
             elif value is not None and not isinstance(value, (str, int, bool, float)):
                 value = str(value)
             data[name] = value
+        for relation, fields in self.revision_related.items():
+            data[relation] = [
+                {name: _plain(getattr(row, name)) for name in fields}
+                for row in getattr(self, relation).all()
+            ]
         return data
 
     # Thin shortcuts to editorial.services (imported late: services import this module).

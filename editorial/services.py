@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
+from django.db.models import FileField
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from .errors import InvalidValueError, NotAllowedError, TransitionError
 from .models import AuditEntry, EditorialItem, ReviewComment, Revision, State
 from .registry import content_models
+from .selectors import item_changed_since_approval
 from .signals import (
     item_approved,
     item_published,
@@ -63,8 +65,14 @@ TRANSITION_LABELS = {
     "withdraw": _("Withdraw"),
 }
 
-# States whose content may be edited (and a revision restored into).
+# States whose content may be edited (and a revision restored into) in place.
 EDITABLE_STATES = frozenset({State.DRAFT, State.REJECTED, State.WITHDRAWN})
+# States whose content may be edited too, but an edit takes the item off the site (or out of the
+# schedule) into draft: nothing a reviewer has not seen may stay public or go out. The approved
+# version is not kept live meanwhile; a second, pending copy of every item (and of its photos)
+# is more machinery than an office that corrects a typo now and then needs.
+REOPENED_ON_EDIT_STATES = frozenset({State.APPROVED, State.SCHEDULED, State.PUBLISHED})
+# A submission is frozen while it is reviewed: its author takes it back to change it.
 # Fields only the workflow sets: item_save refuses them in `data` and keeps their stored values.
 WORKFLOW_FIELDS = ("id", "state", "published_at", "created_by", "created_at", "updated_at")
 
@@ -126,10 +134,20 @@ def _check_recall(item: EditorialItem, user) -> None:
 
 
 def _check_approve(item: EditorialItem, user) -> None:
+    # Four eyes: whoever wrote or changed what is approved (fields, photos, a restored
+    # revision) is not the second pair. EDITORIAL_ALLOW_SELF_APPROVAL exempts the author only.
     if not _is_reviewer(user):
         raise NotAllowedError(_("Only reviewers can approve."))
-    if _is_author(user, item) and not settings.EDITORIAL_ALLOW_SELF_APPROVAL:
-        raise NotAllowedError(_("You cannot approve your own submission."))
+    if _is_author(user, item):
+        if not settings.EDITORIAL_ALLOW_SELF_APPROVAL:
+            raise NotAllowedError(_("You cannot approve your own submission."))
+    elif item.pk is not None and item_changed_since_approval(item=item, user=user):
+        raise NotAllowedError(
+            _(
+                "You changed this item since it was last approved, so another reviewer "
+                "must approve it."
+            )
+        )
 
 
 def _check_reject(item: EditorialItem, user) -> None:
@@ -281,18 +299,31 @@ def _snapshot(item: EditorialItem, *, by) -> Revision:
 # Content.
 
 
-def item_save(*, item: EditorialItem, by, data: dict | None = None) -> EditorialItem:
-    """Save edits to a draft, sent-back or withdrawn item and keep a Revision of them.
+def item_save(
+    *,
+    item: EditorialItem,
+    by,
+    data: dict | None = None,
+    save_related: Callable[[EditorialItem], None] | None = None,
+) -> EditorialItem:
+    """Save edits to an item and keep a Revision of them (its fields and `revision_related` rows).
 
-    A withdrawn item that is edited becomes a draft again, so it needs a new review.
+    A draft or sent-back item is edited in place. A withdrawn, approved, scheduled or published
+    item that is edited becomes a draft again ("editorial.item.reopened"), so it needs a new
+    review; an approved, scheduled or published one leaves the site at once (item_withdrawn is
+    sent). A submission cannot be edited until its author takes it back.
+
+    `save_related(item)`, when given, saves the rows edited with the item (the admin's inlines,
+    the portal's photos); it runs in the same transaction after the item is saved and before the
+    revision is taken, so the revision holds them.
 
     The fields in `data` (names or attnames, e.g. "category" or "category_id") are set on `item`
     first; the workflow fields (state, published_at, created_by…) keep their stored values. An
     unsaved item is created as a draft, owned by `by` unless it names another author (liaisons
     always own what they create). Raises NotAllowedError without the change (or add) permission,
     or for a liaison's item that is not theirs; TransitionError when the stored state does not
-    allow edits; InvalidValueError when a field is unknown or fails validation. Nothing is saved
-    when it raises.
+    allow edits; InvalidValueError when a field is unknown or fails validation (a rich-text field
+    longer than EDITORIAL_BODY_MAX_CHARS). Nothing is saved when it raises.
     """
     data = dict(data or {})
     for name in data:
@@ -313,52 +344,79 @@ def item_save(*, item: EditorialItem, by, data: dict | None = None) -> Editorial
             stored = _lock(item)
             if not _may_edit(by, stored):
                 raise NotAllowedError(_("You may not edit this item."))
-            if stored.state not in EDITABLE_STATES:
-                raise _state_error(stored.state)
+            _check_editable(stored.state)
             for name in WORKFLOW_FIELDS:
                 attname = item._meta.get_field(name).attname
                 setattr(item, attname, getattr(stored, attname))
         for name, value in data.items():
             setattr(item, name, value)
         _validate(item)
-        # Edited content must be reviewed again: a withdrawn item that is changed becomes a
-        # draft, so it cannot go back to the public without a second pair of eyes.
-        reopened = not created and item.state == State.WITHDRAWN
-        if reopened:
-            item.state = State.DRAFT
+        from_state = item.state
+        reopened = not created and _reopen(item)
         item.save()
+        if save_related is not None:
+            save_related(item)
         _snapshot(item, by=by)
         if created:
             _audit(item, action="editorial.item.created", by=by, to_state=item.state)
         elif reopened:
-            _audit(
-                item,
-                action="editorial.item.reopened",
-                by=by,
-                from_state=State.WITHDRAWN,
-                to_state=State.DRAFT,
-            )
+            _audit_reopened(item, by=by, from_state=from_state)
     return item
+
+
+def _check_editable(state: str) -> None:
+    if state not in EDITABLE_STATES and state not in REOPENED_ON_EDIT_STATES:
+        raise _state_error(state)
+
+
+def _reopen(item: EditorialItem) -> bool:
+    """Edited content must be reviewed again: a withdrawn, approved, scheduled or published item
+    that is changed becomes a draft, so it cannot reach the public without a second pair of
+    eyes. Returns whether the state changed."""
+    if item.state == State.WITHDRAWN or item.state in REOPENED_ON_EDIT_STATES:
+        item.state = State.DRAFT
+        return True
+    return False
+
+
+def _audit_reopened(item: EditorialItem, *, by, from_state: str, comment: str = "") -> None:
+    _audit(
+        item,
+        action="editorial.item.reopened",
+        by=by,
+        from_state=from_state,
+        to_state=State.DRAFT,
+        comment=comment,
+    )
+    if from_state in REOPENED_ON_EDIT_STATES:
+        # It has left the site (or the schedule): public pages drop it, as on a withdrawal.
+        reason = gettext("Changed by %(user)s; needs a new review.") % {"user": by}
+        _send_on_commit(item_withdrawn, item, by, reason=reason)
 
 
 def revision_restore(*, revision: Revision, by) -> EditorialItem:
     """Write a revision's snapshot back into its item, which becomes (or stays) a draft.
 
-    A relation whose target has since been deleted is emptied. Keeps a new revision of the
-    restored content and records "editorial.revision.restored". Raises NotAllowedError without
-    the right to edit the item, TransitionError unless it is a draft, sent back or withdrawn.
+    The snapshot's related rows (an article's photos) replace the current ones; a photo whose
+    file is gone is left out, and a relation whose target has since been deleted is emptied.
+    Keeps a new revision of the restored content, by `by`, and records
+    "editorial.revision.restored" (and "editorial.item.reopened" when the item was approved,
+    scheduled or published: it leaves the site, as with any edit). Raises NotAllowedError
+    without the right to edit the item, TransitionError while it awaits review.
     """
     model = revision.content_type.model_class()
     with transaction.atomic():
         item = model.objects.select_for_update().get(pk=revision.object_id)
         if not _may_edit(by, item):
             raise NotAllowedError(_("You may not edit this item."))
-        if item.state not in EDITABLE_STATES:
-            raise _state_error(item.state)
+        _check_editable(item.state)
         _apply_snapshot(item, revision.data)
         from_state = item.state
+        if from_state in REOPENED_ON_EDIT_STATES:
+            _audit_reopened(item, by=by, from_state=from_state, comment=f"#{revision.pk}")
         item.state = State.DRAFT
         item.save()
+        _apply_related_snapshot(item, revision.data)
         _snapshot(item, by=by)
         _audit(
             item,
@@ -386,6 +444,36 @@ def _apply_snapshot(item: EditorialItem, data: dict) -> None:
             setattr(item, field.attname, value)
         else:
             setattr(item, name, field.to_python(value))
+
+
+def _apply_related_snapshot(item: EditorialItem, data: dict) -> None:
+    for relation, fields in item.revision_related.items():
+        if relation not in data:
+            continue
+        rel = item._meta.get_field(relation)
+        model = rel.related_model
+        getattr(item, relation).all().delete()
+        rows = []
+        for values in data[relation] or ():
+            row = model(**{rel.field.name: item})
+            skip = False
+            for name in fields:
+                if name not in values:
+                    continue
+                field = model._meta.get_field(name)
+                value = values[name]
+                if isinstance(field, FileField):
+                    if not value or not field.storage.exists(value):
+                        # The file is gone: a row that needs one (a photo) is left out.
+                        skip = skip or not field.blank
+                        value = ""
+                    setattr(row, name, value)
+                else:
+                    setattr(row, field.attname, field.to_python(value))
+            if not skip:
+                rows.append(row)
+        for row in rows:
+            row.save()
 
 
 # Transitions.

@@ -184,22 +184,24 @@ def test_editing_a_draft_keeps_a_revision(client, editor):
     assert Revision.objects.filter(object_id=article.pk).count() == 1
 
 
-def test_editing_a_published_article_is_refused(client, editor):
+def test_editing_a_published_article_takes_it_back_to_draft_for_review(client, editor):
     article = ArticleFactory(state=State.PUBLISHED, created_by=editor, title="原标题")
     client.force_login(editor)
+    client.post(change_url(article), article_form(article, title="改过的标题"))
+    article.refresh_from_db()
+    assert (article.title, article.state) == ("改过的标题", State.DRAFT)
+    assert "editorial.item.reopened" in audit_actions(article)
+    assert Revision.objects.filter(object_id=article.pk, created_by=editor).count() == 1
+
+
+def test_editing_a_submission_awaiting_review_is_refused(client, editor):
+    article = ArticleFactory(state=State.SUBMITTED, created_by=editor, title="原标题")
+    client.force_login(editor)
     response = client.post(change_url(article), article_form(article, title="偷改"), follow=True)
-    assert "该内容已发布。" in " ".join(messages_of(response))
+    assert "该内容已在等待审核。" in " ".join(messages_of(response))
     article.refresh_from_db()
     assert article.title == "原标题"
     assert not Revision.objects.filter(object_id=article.pk).exists()
-
-
-def test_state_cannot_be_posted_through_the_form(client, editor):
-    article = ArticleFactory(created_by=editor)
-    client.force_login(editor)
-    client.post(change_url(article), article_form(article, title="新", state=State.PUBLISHED))
-    article.refresh_from_db()
-    assert article.state == State.DRAFT
 
 
 # Filters

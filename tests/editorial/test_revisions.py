@@ -15,6 +15,7 @@ from editorial.services import item_save, revision_restore
 from tests.factories import (
     ActivityFactory,
     ArticleFactory,
+    ArticlePhotoFactory,
     CategoryFactory,
     DonationProjectFactory,
 )
@@ -46,14 +47,34 @@ def test_each_save_keeps_another_revision(author):
     assert [r.data["title"] for r in Revision.objects.order_by("pk")] == ["第一版", "第二版"]
 
 
-@pytest.mark.parametrize("state", [State.SUBMITTED, State.APPROVED, State.PUBLISHED])
-def test_save_refuses_edits_outside_draft_rejected_withdrawn(state, author):
-    article = ArticleFactory(state=state, created_by=author, title="原标题")
+def test_save_refuses_edits_to_a_submission_awaiting_review(author):
+    article = ArticleFactory(state=State.SUBMITTED, created_by=author, title="原标题")
     with pytest.raises(TransitionError):
         item_save(item=article, by=author, data={"title": "偷偷改"})
     article.refresh_from_db()
     assert article.title == "原标题"
     assert not Revision.objects.exists()
+
+
+@pytest.mark.parametrize("state", [State.APPROVED, State.SCHEDULED, State.PUBLISHED])
+def test_editing_an_approved_item_takes_it_back_to_draft(state, author):
+    article = ArticleFactory(state=state, created_by=author, title="原标题")
+    item_save(item=article, by=author, data={"title": "改后的标题"})
+    article.refresh_from_db()
+    assert (article.title, article.state) == ("改后的标题", State.DRAFT)
+    entry = AuditEntry.objects.get(action="editorial.item.reopened")
+    assert (entry.from_state, entry.to_state, entry.user) == (state, State.DRAFT, author)
+    assert Revision.objects.get().data["title"] == "改后的标题"
+
+
+def test_editing_a_published_item_withdraws_it_from_the_site(
+    author, received, django_capture_on_commit_callbacks
+):
+    article = ArticleFactory(state=State.PUBLISHED, created_by=author)
+    with django_capture_on_commit_callbacks(execute=True):
+        item_save(item=article, by=author, data={"title": "改后的标题"})
+    assert [name for name, _kwargs in received] == ["item_withdrawn"]
+    assert not Article.objects.published().exists()
 
 
 def test_save_keeps_the_stored_state_whatever_the_instance_says(author):
@@ -155,14 +176,26 @@ def test_restore_empties_a_relation_whose_target_was_deleted(author):
     assert article.category is None
 
 
-def test_restore_refused_while_published(author):
+def test_restore_refused_while_awaiting_review(author):
     article = ArticleFactory(created_by=author)
     old = _revision(article, author, title="旧标题")
-    Article.objects.filter(pk=article.pk).update(state=State.PUBLISHED, title="线上标题")
+    Article.objects.filter(pk=article.pk).update(state=State.SUBMITTED, title="待审标题")
     with pytest.raises(TransitionError):
         revision_restore(revision=old, by=author)
     article.refresh_from_db()
-    assert (article.title, article.state) == ("线上标题", State.PUBLISHED)
+    assert (article.title, article.state) == ("待审标题", State.SUBMITTED)
+
+
+def test_restoring_into_a_published_item_takes_it_back_to_draft(author):
+    article = ArticleFactory(created_by=author)
+    old = _revision(article, author, title="旧标题")
+    Article.objects.filter(pk=article.pk).update(state=State.PUBLISHED, title="线上标题")
+    revision_restore(revision=old, by=author)
+    article.refresh_from_db()
+    assert (article.title, article.state) == ("旧标题", State.DRAFT)
+    assert AuditEntry.objects.filter(
+        action="editorial.item.reopened", from_state=State.PUBLISHED
+    ).exists()
 
 
 def test_restore_refused_to_a_plain_user(author):
@@ -246,3 +279,54 @@ def test_activity_time_change_is_listed(author):
     new = _revision(activity, author, starts_at=new_start)
     assert [c["field"] for c in revision_diff(old=old, new=new)] == ["starts_at"]
     assert Activity.objects.get().starts_at == new_start
+
+
+# Photos are part of an article's content
+
+
+def _photo_revision(article, by):
+    item_save(item=article, by=by)
+    return Revision.objects.filter(object_id=article.pk).order_by("-pk").first()
+
+
+def test_a_revision_holds_the_articles_photos_and_captions(author):
+    article = ArticleFactory(created_by=author)
+    photo = ArticlePhotoFactory(article=article, caption="合影留念", position=0)
+    revision = _photo_revision(article, author)
+    assert revision.data["photos"] == [
+        {"image": photo.image.name, "caption": "合影留念", "position": 0}
+    ]
+
+
+def test_restore_brings_back_removed_photos_and_their_captions(author):
+    article = ArticleFactory(created_by=author)
+    photo = ArticlePhotoFactory(article=article, caption="合影留念")
+    old = _photo_revision(article, author)
+    article.photos.all().delete()
+    ArticlePhotoFactory(article=article, caption="后来加的")
+    _photo_revision(article, author)
+    revision_restore(revision=old, by=author)
+    assert [(p.image.name, p.caption) for p in article.photos.all()] == [
+        (photo.image.name, "合影留念")
+    ]
+
+
+def test_restore_leaves_out_a_photo_whose_file_is_gone(author):
+    article = ArticleFactory(created_by=author)
+    photo = ArticlePhotoFactory(article=article, caption="已删除的照片")
+    old = _photo_revision(article, author)
+    photo.image.storage.delete(photo.image.name)
+    revision_restore(revision=old, by=author)
+    assert not article.photos.exists()
+
+
+def test_diff_shows_a_changed_photo_caption(author):
+    article = ArticleFactory(created_by=author)
+    photo = ArticlePhotoFactory(article=article, caption="开幕式")
+    old = _photo_revision(article, author)
+    photo.caption = "闭幕式"
+    photo.save()
+    new = _photo_revision(article, author)
+    [change] = revision_diff(old=old, new=new)
+    assert (change["field"], change["label"]) == ("photos", "照片")
+    assert "<del>开</del><ins>闭</ins>幕式" in change["html"]

@@ -231,6 +231,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # Editorial workflow
 EDITORIAL_ALLOW_SELF_APPROVAL = env.bool("EDITORIAL_ALLOW_SELF_APPROVAL", default=False)
+# Longest rich-text body (characters of HTML, after sanitizing) an item may have: longer ones
+# are refused when saved, so pages, revisions and their diffs stay a size the site can serve.
+EDITORIAL_BODY_MAX_CHARS = env.int("EDITORIAL_BODY_MAX_CHARS", default=200_000)
 LIAISON_MAX_PHOTOS = 9
 LIAISON_PHOTO_MAX_BYTES = 10 * 1024 * 1024
 LIAISON_PHOTO_MAX_PIXELS = 40_000_000
@@ -265,9 +268,6 @@ WECHAT_TOKEN_LOCK_TIMEOUT = env.float("WECHAT_TOKEN_LOCK_TIMEOUT", default=15.0)
 WECHAT_CALLBACK_MAX_BYTES = env.int("WECHAT_CALLBACK_MAX_BYTES", default=64 * 1024)
 # A callback whose `timestamp` is further than this from our clock (either side) is refused
 # (403), and its (timestamp, nonce, signature) is remembered this long against replays. WeChat
-# Longest rich-text body (characters of HTML, after sanitizing) an item may have: longer ones
-# are refused when saved, so pages, revisions and their diffs stay a size the site can serve.
-EDITORIAL_BODY_MAX_CHARS = env.int("EDITORIAL_BODY_MAX_CHARS", default=200_000)
 # retries within seconds (5 s timeout, 3 attempts); the rest allows for clock skew.
 WECHAT_CALLBACK_MAX_AGE = env.int("WECHAT_CALLBACK_MAX_AGE", default=300)
 WECHAT_EMULATOR_STATE_FILE = env(

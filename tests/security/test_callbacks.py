@@ -64,6 +64,15 @@ def _event(create_time="1700000000", extra: str = "") -> str:
     )
 
 
+def _strings(data) -> list[str]:
+    """Every string stored in a payload, at any depth (repr() would escape backslashes)."""
+    if isinstance(data, dict):
+        return [s for value in data.values() for s in _strings(value)]
+    if isinstance(data, list):
+        return [s for value in data for s in _strings(value)]
+    return [data] if isinstance(data, str) else []
+
+
 # 1. Timestamp window -------------------------------------------------------------------------
 
 
@@ -184,7 +193,7 @@ def test_mass_send_finish_with_a_foreign_article_url_stores_no_url(client, url):
     assert response.content == b"success"
     event = CallbackEvent.objects.get()
     assert event.payload["article_urls"] == [{"idx": 1, "url": ""}]
-    assert url not in str(event.payload)
+    assert url not in _strings(event.payload)
 
 
 @pytest.mark.parametrize("url", FOREIGN_URLS)
@@ -205,14 +214,14 @@ def test_publish_finish_with_a_foreign_article_url_stores_no_url(client, url):
     assert _post(client, xml, _query()).content == b"success"
     payload = CallbackEvent.objects.get().payload
     assert [u["url"] for u in payload["article_urls"]] == ["", "https://mp.weixin.qq.com/s/b"]
-    assert url not in str(payload)
+    assert url not in _strings(payload)
 
 
 def test_foreign_url_in_any_url_element_is_dropped_from_the_raw_payload(client):
     extra = "<CopyrightCheckResult><OriginalArticleUrl>javascript:alert(1)</OriginalArticleUrl>"
     xml = _event(extra=extra + "</CopyrightCheckResult>")
     assert _post(client, xml, _query()).content == b"success"
-    assert "javascript" not in str(CallbackEvent.objects.get().payload)
+    assert not [s for s in _strings(CallbackEvent.objects.get().payload) if "javascript" in s]
 
 
 def test_dropped_url_is_logged_without_its_content(client, caplog):

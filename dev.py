@@ -88,7 +88,8 @@ def run() -> int:
     }  # fmt: skip
     emulator = ROOT / "wechat" / "management" / "commands" / "wechat_emulator.py"
     if (
-        env.get("WECHAT_EMULATOR", "true").lower() in ("1", "true", "yes", "on")
+        # as settings.py: the emulator by default only under DEBUG
+        env.get("WECHAT_EMULATOR", env["DEBUG"]).lower() in ("1", "true", "yes", "on")
         and emulator.exists()
     ):
         processes["wechat-emulator"] = [str(PYTHON), "manage.py", "wechat_emulator"]

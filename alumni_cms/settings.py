@@ -243,8 +243,11 @@ LIAISON_PHOTO_MAX_EDGE = 2048
 DONATIONS_GIFT_MAX_AMOUNT = Decimal(env("DONATIONS_GIFT_MAX_AMOUNT", default="10000000.00"))
 DONATIONS_PROJECT_MAX_GOAL = Decimal(env("DONATIONS_PROJECT_MAX_GOAL", default="1000000000.00"))
 
-# WeChat (the bundled emulator by default; WECHAT_EMULATOR=false and real credentials in production)
-WECHAT_EMULATOR = env.bool("WECHAT_EMULATOR", default=True)
+# WeChat (the bundled emulator under DEBUG, as `dev.py run` sets it; real credentials otherwise)
+# Off by default with DEBUG off: a production process with nothing set never signs callbacks
+# with the emulator's public token or sends to the emulator. Setting it true outside DEBUG (the
+# test suite does, through pytest-env) is an explicit choice that `check --deploy` refuses.
+WECHAT_EMULATOR = env.bool("WECHAT_EMULATOR", default=DEBUG)
 WECHAT_EMULATOR_HOST = env("WECHAT_EMULATOR_HOST", default="127.0.0.1")
 WECHAT_EMULATOR_PORT = env.int("WECHAT_EMULATOR_PORT", default=8765)
 WECHAT_API_BASE_URL = env(

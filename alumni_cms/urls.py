@@ -1,11 +1,16 @@
+import re
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
+from editorial.uploads import editor_image_browse, editor_image_upload
+
 from . import views
+from .media import serve_media
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,11 +23,17 @@ urlpatterns = [
     path("me/", include("audience.urls")),
     path("admin/dashboard/", include("stats.urls")),
     path("admin/", admin.site.urls),
-    path("ckeditor/", include("ckeditor_uploader.urls")),
+    # The rich-text editor's image upload and browse, checked and re-encoded (editorial/uploads.py);
+    # django-ckeditor's own views would store any file that starts like an image.
+    path("ckeditor/upload/", editor_image_upload, name="ckeditor_upload"),
+    path("ckeditor/browse/", editor_image_browse, name="ckeditor_browse"),
     # The language buttons in every public page's footer post here without a CSRF token, so
     # those pages carry nothing per visitor (no token to make, no cookie to set, the same bytes
     # for everyone). A forged post can do no more than switch someone's language.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.DEBUG and not urlsplit(settings.MEDIA_URL).netloc:
+    # As deploy/nginx serves /media/ in production: images only, nosniff, a sandboxing CSP.
+    urlpatterns.append(
+        re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$", serve_media)
+    )

@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from editorial.fields import PhotoField
 from editorial.models import AUTHOR_MAX_LENGTH, EditorialItem
 
 
@@ -96,7 +97,7 @@ class ArticlePhoto(models.Model):
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="photos", verbose_name=_("article")
     )
-    image = models.ImageField(_("image"), upload_to="photos/%Y/%m/")
+    image = PhotoField(_("image"), upload_to="photos/%Y/%m/")
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

@@ -1,4 +1,5 @@
-"""Checking and cleaning photos uploaded from phones (the liaison portal; any app may reuse it).
+"""Checking and cleaning every uploaded image: liaison photos, covers, article photos and the
+rich-text editor's images all pass through `process_photo` before anything is stored.
 
 A photo is accepted only if Pillow recognises it as JPEG, PNG, GIF or WebP, its file is at most
 `LIAISON_PHOTO_MAX_BYTES` and its header declares at most `LIAISON_PHOTO_MAX_PIXELS`. The pixel
@@ -6,9 +7,13 @@ count is read from the header before anything is decoded, so a decompression bom
 that claims a gigantic canvas) never reaches the decoder. `process_photo` then re-encodes the
 pixels alone: EXIF (GPS position, camera serial), XMP and comments are dropped, the EXIF
 orientation is applied first, and the long edge is brought down to `LIAISON_PHOTO_MAX_EDGE`.
+The clean copy gets a random name with the extension of what it now is (`.jpg` or `.png`): the
+uploader's file name is neither kept nor trusted, so an unpublished draft's images cannot be
+guessed and no stored file is ever `.html`, `.svg` or `.xhtml`.
 """
 
 import io
+import uuid
 from pathlib import PurePath
 
 from django.conf import settings
@@ -16,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
 JPEG_QUALITY = 85
@@ -66,13 +71,13 @@ def process_photo(upload) -> ContentFile:
     """Validate `upload` and return a clean copy: upright, no metadata, long edge capped.
 
     The copy is a JPEG, or a PNG when the original is a PNG or has transparency (WeChat takes
-    only JPEG and PNG in an article). Its name is the original's stem with the new extension.
+    only JPEG and PNG in an article). Its name is random (uuid4 hex) with the new extension.
     Raises ValidationError as `validate_photo` does.
     """
     image = validate_photo(upload)  # an animated GIF/WebP is decoded at its first frame
     try:
         image, as_png = _clean(image)
-    except (OSError, ValueError) as exc:  # a mode Pillow cannot convert, e.g. 16-bit grey
+    except Exception as exc:  # a mode Pillow cannot convert (16-bit grey), a broken frame
         raise _damaged(_display_name(upload)) from exc
     # Only the colour profile survives; EXIF, XMP and comments are not written.
     icc_profile = image.info.get("icc_profile")
@@ -85,8 +90,7 @@ def process_photo(upload) -> ContentFile:
     else:
         image.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True, **options)
         extension = "jpg"
-    stem = PurePath(upload.name or "photo").stem[:80] or "photo"
-    return ContentFile(buffer.getvalue(), name=f"{stem}.{extension}")
+    return ContentFile(buffer.getvalue(), name=f"{uuid.uuid4().hex}.{extension}")
 
 
 def _clean(image: Image.Image) -> tuple[Image.Image, bool]:
@@ -113,18 +117,22 @@ def _open(upload, name: str) -> Image.Image:
         image = Image.open(upload, formats=sorted(ALLOWED_FORMATS))
     except Image.DecompressionBombError as exc:
         raise _too_many_pixels(name) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError(
-            _("“%(name)s” is not a photo: only JPEG, PNG, GIF and WebP images are accepted."),
-            code="photo_format",
-            params={"name": name},
-        ) from exc
+    except Exception as exc:  # UnidentifiedImageError, or a plugin tripped by a crafted header
+        raise _not_a_photo(name) from exc
     width, height = image.size
     if width <= 0 or height <= 0:
         raise _damaged(name)
     if width * height > settings.LIAISON_PHOTO_MAX_PIXELS:
         raise _too_many_pixels(name, width=width, height=height)
     return image
+
+
+def _not_a_photo(name: str) -> ValidationError:
+    return ValidationError(
+        _("“%(name)s” is not a photo: only JPEG, PNG, GIF and WebP images are accepted."),
+        code="photo_format",
+        params={"name": name},
+    )
 
 
 def _too_many_pixels(name: str, *, width: int = 0, height: int = 0) -> ValidationError:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .fields import PhotoField
 from .html import html_to_text, sanitize_html
 
 
@@ -145,7 +146,7 @@ class EditorialItem(models.Model):
         ),
     )
     body = RichTextUploadingField(_("body"), blank=True)
-    cover = models.ImageField(_("cover image"), upload_to="covers/%Y/%m/", blank=True)
+    cover = PhotoField(_("cover image"), upload_to="covers/%Y/%m/", blank=True)
     state = models.CharField(
         _("state"), max_length=16, choices=State.choices, default=State.DRAFT, db_index=True
     )

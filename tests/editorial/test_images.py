@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -53,11 +54,18 @@ def test_a_large_photo_is_resized_to_the_maximum_long_edge(settings):
     assert cleaned.size == (2048, 1024)
 
 
-def test_a_small_photo_keeps_its_size_and_a_jpg_name():
+def test_a_small_photo_keeps_its_size_and_gets_a_random_jpg_name():
     result = process_photo(photo_upload("IMG_0001.jpeg", size=(640, 480)))
 
-    assert result.name == "IMG_0001.jpg"
+    assert re.fullmatch(r"[0-9a-f]{32}\.jpg", result.name)
     assert _open(result).size == (640, 480)
+
+
+def test_two_uploads_of_the_same_name_get_different_names():
+    first = process_photo(photo_upload("IMG_0001.jpg"))
+    second = process_photo(photo_upload("IMG_0001.jpg"))
+
+    assert first.name != second.name
 
 
 def test_a_transparent_png_stays_a_png_with_its_alpha():
@@ -66,7 +74,7 @@ def test_a_transparent_png_stays_a_png_with_its_alpha():
     result = process_photo(upload)
 
     image = _open(result)
-    assert result.name == "logo.png"
+    assert result.name.endswith(".png")
     assert (image.format, image.mode) == ("PNG", "RGBA")
 
 

@@ -1,9 +1,12 @@
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from editorial.admin import EditorialAdminMixin
+from editorial.models import AuditEntry
 
 from .models import DonationProject, Gift
 from .selectors import donation_progress, donor_wall, projects_with_progress
@@ -80,6 +83,31 @@ class GiftAdmin(admin.ModelAdmin):
         (None, {"fields": ["project", "amount", "donated_on", "channel"]}),
         (_("Donor"), {"fields": ["donor_name", "donor_alumnus", "anonymous", "message"]}),
     ]
+    readonly_fields = ("audit_trail",)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets.append((_("Audit trail"), {"fields": ["audit_trail"]}))
+        return fieldsets
+
+    @admin.display(description=_("changes"))
+    def audit_trail(self, obj):
+        entries = AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Gift), object_id=obj.pk
+        ).select_related("user")
+        return format_html_join(
+            "",
+            '<p><strong>{} · {}</strong><br><span style="white-space:pre-line">{}</span></p>',
+            (
+                (
+                    timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"),
+                    entry.user.get_username() if entry.user else "—",
+                    entry.comment,
+                )
+                for entry in entries
+            ),
+        )
 
     # Every write goes through donations.services: permission, bounds and an audit entry.
 

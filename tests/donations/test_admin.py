@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from donations.models import Gift
+from donations.services import gift_save
 from editorial.models import State
 from tests.factories import DonationProjectFactory, GiftFactory
 
@@ -54,3 +55,17 @@ def test_the_project_list_links_each_projects_gifts(admin_client):
     response = admin_client.get(reverse("admin:donations_donationproject_changelist"))
     gifts_url = reverse("admin:donations_gift_changelist") + f"?project__id__exact={project.pk}"
     assert gifts_url in response.content.decode()
+
+
+def test_the_gift_page_shows_its_audit_trail(client, donations_officer):
+    gift = GiftFactory(amount=Decimal("100.00"))
+    gift.amount = Decimal("150.00")
+    gift_save(gift=gift, by=donations_officer)
+    client.force_login(donations_officer)
+
+    response = client.get(reverse("admin:donations_gift_change", args=[gift.pk]))
+
+    page = response.content.decode()
+    assert "变更记录" in page
+    assert "officer" in page
+    assert "100.00 → 150.00" in page

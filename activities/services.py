@@ -1,12 +1,15 @@
 """Sign-ups for activities: taking a place or a waitlist spot, and giving it back."""
 
+import math
 import re
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alumni_cms.throttle import Throttled, throttle
 from editorial.models import State
 
 from .errors import SignupError
@@ -14,6 +17,31 @@ from .models import Activity, Registration, RegistrationStatus
 from .selectors import HOLDING_PLACE, TOKEN_SALT, signup_closes_at
 
 MOBILE_RE = re.compile(r"^1\d{10}$")
+
+
+def signup_throttle(*, client: str = "", phone: str = "") -> None:
+    """Count a sign-up attempt from the address `client` and/or for the number `phone`.
+
+    Anyone can fill an activity or its waitlist, so both are held to limits
+    (ACTIVITIES_SIGNUP_IP_LIMITS, ACTIVITIES_SIGNUP_PHONE_LIMITS). Raises SignupError with
+    code "throttled" and a message saying how long to wait once either is spent.
+    """
+    try:
+        if client:
+            throttle([f"signup-ip:{client}"], settings.ACTIVITIES_SIGNUP_IP_LIMITS)
+        if phone:
+            throttle([f"signup-phone:{phone}"], settings.ACTIVITIES_SIGNUP_PHONE_LIMITS)
+    except Throttled as exc:
+        minutes = max(1, math.ceil(exc.retry_after / 60))
+        if client:
+            message = _(
+                "Too many sign-ups from your network. Please try again in %(minutes)d minutes."
+            )
+        else:
+            message = _(
+                "Too many sign-ups with this phone number. Please try again in %(minutes)d minutes."
+            )
+        raise SignupError(message % {"minutes": minutes}, code="throttled") from None
 
 
 def registration_create(
@@ -25,13 +53,15 @@ def registration_create(
     once the activity is full and keeps a waitlist. Raises SignupError when the activity is not
     published, sign-up has closed (the deadline, else the start), the activity is full without a
     waitlist, the phone number is not a mainland mobile number or it already holds a sign-up
-    that was not cancelled. Nothing is saved when it raises.
+    that was not cancelled, or the number has signed up too often (code "throttled", see
+    signup_throttle). Nothing is saved when it raises.
     """
     if not MOBILE_RE.match(phone):
         raise SignupError(
             _("Enter a valid mainland China mobile number (11 digits starting with 1)."),
             code="phone",
         )
+    signup_throttle(phone=phone)
     with transaction.atomic():
         # The row lock serialises sign-ups for one activity: two people asking for the last
         # place at once get one place and one waitlist spot (or one "full"), never two places.

@@ -4,13 +4,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from alumni_cms.pagecache import cache_public_page
+from alumni_cms.throttle import client_ip
 from alumni_cms.views import paginate
 
 from .errors import SignupError
 from .forms import SignupForm
 from .models import Registration, RegistrationStatus
 from .selectors import activities_public, registration_by_token, signup_status, waitlist_position
-from .services import registration_cancel, registration_create, registration_token
+from .services import (
+    registration_cancel,
+    registration_create,
+    registration_token,
+    signup_throttle,
+)
 
 
 @cache_public_page
@@ -26,22 +32,28 @@ def activity_list(request):
 @cache_public_page
 def activity_detail(request, pk: int):
     activity = get_object_or_404(activities_public(), pk=pk)
+    status = 200
     if request.method == "POST":
         form = SignupForm(request.POST)
-        if form.is_valid():
-            try:
+        try:
+            # Every post from the address counts, valid or not: a flood is refused before
+            # anything about it is checked.
+            signup_throttle(client=client_ip(request))
+            if form.is_valid():
                 registration = registration_create(activity=activity, **form.cleaned_data)
-            except SignupError as error:
-                form.add_error(None, error.message)
-            else:
                 token = registration_token(registration=registration)
                 return redirect("activities:registration", token=token)
+        except SignupError as error:
+            form.add_error(None, error.message)
+            if error.code == "throttled":
+                status = 429
     else:
         form = SignupForm()
     return render(
         request,
         "activities/detail.html",
         {"activity": activity, "signup": signup_status(activity), "form": form},
+        status=status,
     )
 
 

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "wechat",
     "audience",
     "import_export",
+    "axes",
     "stats",
 ]
 
@@ -93,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "alumni_cms.urls"
@@ -137,6 +140,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "liaison:login"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins to the admin and the liaison portal: AXES_FAILURE_LIMIT wrong passwords for one
+# username from one client address lock that pair out for AXES_COOLOFF_TIME (each further try
+# restarts it). By the pair, not the address alone: a campus or a carrier NAT puts many people
+# behind one address, and nobody must be able to lock every account out from one machine.
+# Guessing from one address across many usernames is held by the login throttle below.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "alumni_cms.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "alumni_cms.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+
+# Throttles (alumni_cms/throttle.py): each limit is (window seconds, at most requests).
+# The cache that holds the counters; every web process must share it (Redis in production).
+THROTTLE_CACHE = "default"
+# Login attempts (admin and liaison portal) from one client address, right or wrong.
+LOGIN_IP_LIMITS = [(900, 30)]
 
 # Language and time
 LANGUAGE_CODE = "zh-hans"
@@ -228,6 +254,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=17),
     },
 }
+
+# Activities: public sign-ups per client address and per phone number (the waitlist included).
+ACTIVITIES_SIGNUP_IP_LIMITS = [(60, 10), (3600, 60)]
+ACTIVITIES_SIGNUP_PHONE_LIMITS = [(3600, 5)]
+
+# Exports: django-import-export drops a leading "=" from every exported cell; our resources
+# also quote every cell a spreadsheet would run (alumni_cms/spreadsheet.py).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # Editorial workflow
 EDITORIAL_ALLOW_SELF_APPROVAL = env.bool("EDITORIAL_ALLOW_SELF_APPROVAL", default=False)

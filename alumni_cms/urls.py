@@ -10,6 +10,7 @@ from django.views.i18n import set_language
 from editorial.uploads import editor_image_browse, editor_image_upload
 
 from . import views
+from .lockout import login_throttled
 from .media import serve_media
 
 urlpatterns = [
@@ -22,6 +23,8 @@ urlpatterns = [
     path("wechat/", include("wechat.urls")),
     path("me/", include("audience.urls")),
     path("admin/dashboard/", include("stats.urls")),
+    # Before the admin's own URLs: its login view, held to LOGIN_IP_LIMITS per client address.
+    path("admin/login/", login_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
     # The rich-text editor's image upload and browse, checked and re-encoded (editorial/uploads.py);
     # django-ckeditor's own views would store any file that starts like an image.

@@ -2,12 +2,14 @@
 
 from django.urls import path
 
+from alumni_cms.lockout import login_throttled
+
 from . import liaison_views as views
 
 app_name = "liaison"
 urlpatterns = [
     path("", views.submission_list, name="list"),
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/", login_throttled(views.LoginView.as_view()), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("new/", views.submission_new, name="new"),
     path("<int:pk>/", views.submission_detail, name="detail"),

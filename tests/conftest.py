@@ -1,4 +1,5 @@
 import shutil
+import uuid
 
 import pytest
 from django.db import connection
@@ -123,6 +124,20 @@ def celery_eager():
     app.conf.task_always_eager = True
     yield app
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _own_throttle_counters(settings):
+    """Throttle counters (sign-ups, codes, logins) start at zero in every test: a cache of their
+    own, so one test's sign-ups never count against the next."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"throttle-{uuid.uuid4().hex}",
+        },
+    }
+    settings.THROTTLE_CACHE = "throttle"
 
 
 @pytest.fixture(autouse=True)

@@ -10,13 +10,13 @@ import logging
 import secrets
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from alumni.models import Alumnus
+from alumni_cms.throttle import Throttled, throttle
 from wechat.errors import WeChatError
 from wechat.gateway import WeChatGateway
 
@@ -99,22 +99,15 @@ def _code_hash(*, follower: Follower, code: str) -> str:
 
 
 def _rate_limit(scopes: list[str], limits: list[tuple[int, int]], message=None) -> None:
-    """Count one request against each scope; raises RateLimitedError when any is spent."""
-    cache = caches["default"]
-    keys = []
-    for seconds, limit in limits:
-        for scope in scopes:
-            key = f"audience:requests:{scope}:{seconds}"
-            if (cache.get(key) or 0) >= limit:
-                raise RateLimitedError(message, retry_after=seconds)
-            keys.append((key, seconds))
-    for key, seconds in keys:
-        # The window starts with the first request in it (add is a no-op when the key exists).
-        cache.add(key, 0, timeout=seconds)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=seconds)
+    """Count one request against each scope; raises RateLimitedError when any is spent.
+
+    The count is atomic (alumni_cms.throttle): of many requests at once, only as many as the
+    limit allows get through.
+    """
+    try:
+        throttle([f"audience:{scope}" for scope in scopes], limits)
+    except Throttled as exc:
+        raise RateLimitedError(message, retry_after=exc.retry_after) from None
 
 
 def binding_code_send(*, follower: Follower, alumnus: Alumnus, channel: str) -> BindingCode:

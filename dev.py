@@ -109,6 +109,7 @@ def run() -> int:
     officeadmin   管理员 / office admin (superuser)
     editor        编辑 / editor
     reviewer      审核员 / reviewer
+    donations     捐赠专员 / donations officer (records gifts)
     liaison       联络员 / liaison of 上海校友会
     liaison2      联络员 / liaison of 北京校友会
 

@@ -13,6 +13,7 @@ class AlumniCmsConfig(AppConfig):
     def ready(self):
         from editorial.signals import item_published, item_withdrawn
 
+        from . import checks  # noqa: F401  (registers the deploy checks)
         from .pagecache import content_saved, pages_changed
 
         post_save.connect(content_saved, dispatch_uid="alumni_cms.pages.saved")

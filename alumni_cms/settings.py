@@ -55,6 +55,8 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )
 X_FRAME_OPTIONS = "SAMEORIGIN"  # the admin previews an item inside a frame of its own origin
+# A refused CSRF token shows the site's own page (alumni_cms/errors.py), not Django's English one.
+CSRF_FAILURE_VIEW = "alumni_cms.errors.csrf_failure"
 # django-ckeditor bundles CKEditor 4, whose free line is no longer maintained upstream; the
 # editor only runs for logged-in staff and its output is sanitized with nh3 before storage.
 SILENCED_SYSTEM_CHECKS = ["ckeditor.W001"]
@@ -89,6 +91,8 @@ MIDDLEWARE = [
     "stats.middleware.ViewCountMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A null character anywhere, or a number beyond 64 bits: the 400 page, not a 500.
+    "alumni_cms.middleware.BadInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

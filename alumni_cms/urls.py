@@ -13,6 +13,12 @@ from . import views
 from .lockout import login_throttled
 from .media import serve_media
 
+# Chinese pages in the site's style instead of Django's English ones (used when DEBUG is off).
+handler400 = "alumni_cms.errors.bad_request"
+handler403 = "alumni_cms.errors.permission_denied"
+handler404 = "alumni_cms.errors.page_not_found"
+handler500 = "alumni_cms.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("news/", include("articles.urls")),

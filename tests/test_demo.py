@@ -40,8 +40,10 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
+def _fast_password_hashing_and_debug(settings):
+    """The demo loads only with DEBUG on (tests/security/test_defaults.py: not without it)."""
     settings.PASSWORD_HASHERS = FAST_HASHERS
+    settings.DEBUG = True
 
 
 @pytest.fixture(scope="class")
@@ -55,7 +57,7 @@ def demo_media(django_db_setup, django_db_blocker, tmp_path_factory):
     media = tmp_path_factory.mktemp("demo-media")
     with (
         django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=FAST_HASHERS),
+        override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=FAST_HASHERS, DEBUG=True),
         transaction.atomic(),
     ):
         demo_load()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
@@ -24,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from activities.models import Activity, Registration, RegistrationStatus
 from alumni.models import AlumniProfile, Alumnus, Branch
@@ -43,6 +45,10 @@ _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程"
 )
 _GIVEN = "子文思雨嘉欣浩然宇轩梓涵一诺若曦俊杰明远晓婷佳怡志强海燕春华秋实静怡书航"
+
+
+class DemoRefusedError(Exception):
+    """The demo cannot be loaded here: DEBUG is off."""
 
 
 @dataclass
@@ -77,9 +83,18 @@ def demo_load(*, now: datetime | None = None) -> dict[type[models.Model], Tally]
     """Create whatever demo users and content are missing; return per model what was created
     and what was found. Existing rows are never changed.
 
-    Raises django.db.DatabaseError when the database refuses a row; the whole load is then
-    rolled back (cover files already written stay, and are reused by the next run).
+    Raises DemoRefusedError when DEBUG is off: the demo users' passwords are in the README,
+    so they must never exist on a server that the public reaches. Raises
+    django.db.DatabaseError when the database refuses a row; the whole load is then rolled back
+    (cover files already written stay, and are reused by the next run).
     """
+    if not settings.DEBUG:
+        raise DemoRefusedError(
+            _(
+                "The demo users and content are loaded only with DEBUG on (python3 dev.py run "
+                "sets it): the demo passwords are published in the README."
+            )
+        )
     loader = _Loader(now=now or timezone.now())
     with transaction.atomic():
         loader.run()

@@ -1,19 +1,23 @@
 """`python manage.py load_demo`: the demo users and content, loaded once and kept across runs."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from alumni_cms.demo.loader import demo_load
+from alumni_cms.demo.loader import DemoRefusedError, demo_load
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo users and content. Safe to run again: it only adds what is missing and "
-        "never changes what is there (python3 dev.py run calls it on every start)."
+        "never changes what is there (python3 dev.py run calls it on every start). "
+        "Refused when DEBUG is off."
     )
 
     def handle(self, *args, **options):
-        report = demo_load()
+        try:
+            report = demo_load()
+        except DemoRefusedError as exc:
+            raise CommandError(str(exc)) from exc
         created = sum(tally.created for tally in report.values())
         found = sum(tally.found for tally in report.values())
         self.stdout.write(

@@ -1,0 +1,95 @@
+"""`manage.py check --deploy`: the embedded defaults that must not reach production.
+
+Every default in settings.py lets `dev.py run` work with nothing set; with DEBUG off these
+checks refuse the ones that would let a stranger speak in the office's name (the emulator and
+its public credentials) or break links and sessions (a generated key, a 127.0.0.1 site URL).
+They are tagged `deploy`: the test suite runs with DEBUG off on the same defaults, and plain
+`check` (run by runserver and migrate) must stay quiet there.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+from wechat.constants import EMULATOR_TOKEN
+
+# What settings.py falls back to when WECHAT_EMULATOR is on, and the placeholders of
+# deploy/env.example: none of them is a real account's value.
+EMULATOR_VALUES = frozenset({"wx-emulator-app", "emulator-secret", EMULATOR_TOKEN})
+PLACEHOLDER = "CHANGE-ME"
+# WeChat's EncodingAESKey: 43 characters of letters and digits (base64 of 32 bytes, without "=").
+AES_KEY = re.compile(r"[A-Za-z0-9]{43}")
+LOCAL_HOSTS = frozenset({"", "127.0.0.1", "localhost", "::1", "0.0.0.0"})
+
+
+def _unusable(value: str) -> bool:
+    return not value or value in EMULATOR_VALUES or PLACEHOLDER in value
+
+
+@register(Tags.security, deploy=True)
+def production_settings_check(app_configs=None, **kwargs) -> list[Error]:
+    """Errors for the development defaults still in force while DEBUG is off."""
+    if settings.DEBUG:
+        return []
+    errors = []
+    if settings.WECHAT_EMULATOR:
+        errors.append(
+            Error(
+                "The bundled WeChat emulator is on while DEBUG is off: nothing reaches WeChat.",
+                hint="Set WECHAT_EMULATOR=false and the account's WECHAT_APP_ID, "
+                "WECHAT_APP_SECRET and WECHAT_TOKEN.",
+                id="alumni_cms.E001",
+            )
+        )
+    for number, name in enumerate(("WECHAT_APP_ID", "WECHAT_APP_SECRET", "WECHAT_TOKEN"), 2):
+        if _unusable(getattr(settings, name)):
+            errors.append(
+                Error(
+                    f"{name} is empty, the emulator's or a placeholder.",
+                    hint=f"Set {name} to the value of the Official Account's console "
+                    "(mp.weixin.qq.com, 设置与开发 → 基本配置).",
+                    id=f"alumni_cms.E00{number}",
+                )
+            )
+    aes_key = settings.WECHAT_ENCODING_AES_KEY
+    if aes_key and not AES_KEY.fullmatch(aes_key):
+        errors.append(
+            Error(
+                "WECHAT_ENCODING_AES_KEY is not a 43-character EncodingAESKey.",
+                hint="Copy WECHAT_ENCODING_AES_KEY from the Official Account's console "
+                "(43 letters and digits), or leave it empty for plaintext callbacks.",
+                id="alumni_cms.E005",
+            )
+        )
+    if _secret_key_generated() or PLACEHOLDER in settings.SECRET_KEY:
+        errors.append(
+            Error(
+                "SECRET_KEY is not set in the environment (the one in DATA_DIR/.secret is a "
+                "development default).",
+                hint="Set SECRET_KEY to a long random value, the same for every web and "
+                'Celery process: python3 -c "import secrets; print(secrets.token_urlsafe(64))"',
+                id="alumni_cms.E006",
+            )
+        )
+    if (urlsplit(settings.SITE_URL).hostname or "") in LOCAL_HOSTS:
+        errors.append(
+            Error(
+                f"SITE_URL is {settings.SITE_URL!r}: links in emails and WeChat articles "
+                "would point to this machine.",
+                hint="Set SITE_URL to the site's public address, e.g. "
+                "https://alumni.example.edu.cn",
+                id="alumni_cms.E007",
+            )
+        )
+    return errors
+
+
+def _secret_key_generated() -> bool:
+    """Whether SECRET_KEY is the one settings.py generated into DATA_DIR (none was set)."""
+    path = settings.DATA_DIR / ".secret"
+    try:
+        return path.read_text().strip() == settings.SECRET_KEY
+    except OSError:
+        return False

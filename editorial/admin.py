@@ -435,7 +435,7 @@ class EditorialAdminMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         obj = self._get_viewable(request, object_id)
-        revision = next((r for r in selectors.revisions(item=obj) if r.pk == revision_id), None)
+        revision = selectors.revisions(item=obj).filter(pk=revision_id).first()
         if revision is None:
             raise Http404(gettext("No such revision."))
         try:

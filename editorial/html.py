@@ -37,3 +37,11 @@ def html_to_text(html: str) -> str:
     """The visible text of `html`, whitespace collapsed (for digests and search)."""
     text = nh3.clean(html or "", tags=set())
     return " ".join(_html.unescape(text).split())
+
+
+def html_to_lines(html: str) -> list[str]:
+    """The visible text of `html`, one string per line break it contains, whitespace collapsed
+    within each; empty lines left out. One sanitizer pass, whatever the number of lines."""
+    text = _html.unescape(nh3.clean(html or "", tags=set()))
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return [line for line in lines if line]

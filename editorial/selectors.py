@@ -8,12 +8,13 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Exists, FileField, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KT
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
-from .html import html_to_text
+from .html import html_to_lines
 from .models import AuditEntry, EditorialItem, ReviewComment, Revision, State
 from .registry import content_models
 
@@ -84,8 +85,17 @@ def review_comments(*, item: EditorialItem) -> QuerySet[ReviewComment]:
 
 
 def revisions(*, item: EditorialItem) -> QuerySet[Revision]:
-    """The item's revisions, newest first, with who saved them."""
-    return _for_item(Revision, item).select_related("created_by").order_by("-created_at", "-pk")
+    """The item's revisions, newest first, with who saved them and their `title`.
+
+    Their content (`data`) is read only when used: a long history of long bodies is megabytes.
+    """
+    return (
+        _for_item(Revision, item)
+        .select_related("created_by")
+        .defer("data")
+        .annotate(title=KT("data__title"))
+        .order_by("-created_at", "-pk")
+    )
 
 
 # Revision diffs: words, not markup, one line per paragraph.
@@ -96,6 +106,7 @@ _BLOCK_BOUNDARY = re.compile(
     re.IGNORECASE,
 )
 _IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_WHITESPACE = re.compile(r"\s+")
 _IMAGE_SRC = re.compile(r"""\bsrc\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 
 
@@ -107,24 +118,32 @@ def _image_marker(match: re.Match) -> str:
 
 
 def _html_lines(html: str) -> list[str]:
+    # One sanitizer pass for the whole body (one per paragraph took seconds for 20,000 short
+    # ones): whitespace is collapsed first, as a browser shows it, so the only line breaks left
+    # are the paragraph boundaries.
     html = _IMAGE.sub(_image_marker, html or "")
-    lines = (html_to_text(part) for part in _BLOCK_BOUNDARY.split(html))
-    return [line for line in lines if line]
+    html = _BLOCK_BOUNDARY.sub("\n", _WHITESPACE.sub(" ", html))
+    return html_to_lines(html)
 
 
 # Diffs must never hold a worker: two 60,000-character paragraphs compared character by
 # character took a minute. diff-match-patch stops looking for the smallest diff at its timeout
 # and returns a coarser one that is still correct (at worst: all removed, all added). One budget
 # covers a whole comparison, every field and paragraph of it.
-DIFF_BUDGET_SECONDS = 0.3
-# Latin words and numbers are compared whole; every other character (Chinese, punctuation,
-# spaces) on its own, since Chinese text has no spaces between its words.
-_TOKEN = re.compile(r"[0-9A-Za-z]+|.", re.DOTALL)
+DIFF_BUDGET_SECONDS = 0.25
 _EQUAL, _DELETE, _INSERT = (
     diff_match_patch.DIFF_EQUAL,
     diff_match_patch.DIFF_DELETE,
     diff_match_patch.DIFF_INSERT,
 )
+# Within a paragraph, Latin words and numbers are compared whole and every other character
+# (Chinese, which has no spaces between words, punctuation, spaces) on its own. Each word is
+# coded as one character of the private-use planes 15 and 16, so the text keeps its other
+# characters as they are; a private-use character in the text itself is coded too, so codes
+# and text never mix.
+_CODE_FIRST, _CODE_LAST = 0xF0000, 0x10FFFF
+_WORD = re.compile("[0-9A-Za-z]{2,}|[\U000f0000-\U0010ffff]")
+_CODE = re.compile("[\U000f0000-\U0010ffff]")
 
 
 class _Budget:
@@ -135,46 +154,83 @@ class _Budget:
         return self.deadline - time.monotonic()
 
 
-def _units_diff(before: list[str], after: list[str], budget: _Budget) -> list[tuple[int, list]]:
-    """Diff two sequences of strings (tokens or lines) as (op, units) runs, within the budget.
+class _OutOfCodes(Exception):
+    pass
 
-    Each distinct unit is coded as one character, so diff-match-patch compares units, not the
-    characters inside them.
-    """
-    if before == after:
-        return [(_EQUAL, before)] if before else []
+
+def _all_changed(before, after) -> list[tuple[int, object]]:
+    return [(op, value) for op, value in ((_DELETE, before), (_INSERT, after)) if value]
+
+
+def _diff_coded(before: str, after: str, budget: _Budget) -> list[tuple[int, str]]:
     seconds = budget.left()
     if seconds <= 0:
         # Out of time: no search at all (a timeout of 0 would mean "no limit").
-        return [(op, units) for op, units in ((_DELETE, before), (_INSERT, after)) if units]
+        return _all_changed(before, after)
+    engine = diff_match_patch()
+    engine.Diff_Timeout = seconds
+    diffs = engine.diff_main(before, after, False)
+    engine.diff_cleanupSemantic(diffs)
+    return diffs
+
+
+def _lines_diff(before: list[str], after: list[str], budget: _Budget) -> list[tuple[int, list]]:
+    """Diff two lists of lines as (op, lines) runs, each distinct line coded as one character."""
+    if before == after:
+        return [(_EQUAL, before)] if before else []
     codes: dict[str, str] = {}
-    units: dict[str, str] = {}
+    lines: dict[str, str] = {}
 
     def encode(sequence: list[str]) -> str:
         out = []
-        for unit in sequence:
-            code = codes.get(unit)
+        for line in sequence:
+            code = codes.get(line)
             if code is None:
                 # Past ASCII (whose spaces and line breaks the cleanup treats specially) and
                 # around the surrogates, which are not characters.
                 number = len(codes) + 0x100
                 code = chr(number if number < 0xD800 else number + 0x800)
-                codes[unit] = code
-                units[code] = unit
+                codes[line] = code
+                lines[code] = line
             out.append(code)
         return "".join(out)
 
-    engine = diff_match_patch()
-    engine.Diff_Timeout = seconds
-    diffs = engine.diff_main(encode(before), encode(after), False)
-    engine.diff_cleanupSemantic(diffs)
-    return [(op, [units[code] for code in text]) for op, text in diffs]
+    diffs = _diff_coded(encode(before), encode(after), budget)
+    return [(op, [lines[code] for code in text]) for op, text in diffs]
+
+
+def _words_diff(before: str, after: str, budget: _Budget) -> list[tuple[int, str]]:
+    """Diff two paragraphs as (op, text) runs, by word (see _WORD)."""
+    if before == after:
+        return [(_EQUAL, before)] if before else []
+    if budget.left() <= 0:
+        return _all_changed(before, after)
+    codes: dict[str, str] = {}
+    words: dict[str, str] = {}
+
+    def encode(match: re.Match) -> str:
+        word = match.group()
+        code = codes.get(word)
+        if code is None:
+            number = _CODE_FIRST + len(codes)
+            if number > _CODE_LAST:
+                raise _OutOfCodes
+            code = codes[word] = chr(number)
+            words[code] = word
+        return code
+
+    try:
+        coded_before, coded_after = _WORD.sub(encode, before), _WORD.sub(encode, after)
+    except _OutOfCodes:
+        return _all_changed(before, after)
+    diffs = _diff_coded(coded_before, coded_after, budget)
+    return [(op, _CODE.sub(lambda match: words[match.group()], text)) for op, text in diffs]
 
 
 def _inline_diff(before: str, after: str, budget: _Budget) -> str:
     parts = []
-    for op, tokens in _units_diff(_TOKEN.findall(before), _TOKEN.findall(after), budget):
-        text = escape("".join(tokens))
+    for op, text in _words_diff(before, after, budget):
+        text = escape(text)
         if op == _EQUAL:
             parts.append(text)
         elif op == _DELETE:
@@ -184,35 +240,43 @@ def _inline_diff(before: str, after: str, budget: _Budget) -> str:
     return "".join(parts)
 
 
+def _rows(css: str, lines: list[str], mark: str = "") -> list[str]:
+    """`lines` as rows of one class, escaped in one go (a call per line costs seconds for a body
+    of 30,000 short lines)."""
+    if not lines:
+        return []
+    start = f'<div class="{css}"><{mark}>' if mark else f'<div class="{css}">'
+    end = f"</{mark}></div>" if mark else "</div>"
+    text = escape("\n".join(lines))
+    return [start + text.replace("\n", end + "\n" + start) + end]
+
+
 def _lines_diff_html(before: list[str], after: list[str], budget: _Budget) -> SafeString:
     rows = []
     removed: list[str] = []
     added: list[str] = []
 
     def flush():
-        if removed and len(removed) == len(added):
-            rows.extend(
-                f'<div class="diff-changed">{_inline_diff(old, new, budget)}</div>'
-                for old, new in zip(removed, added, strict=True)
-            )
-        else:
-            rows.extend(
-                f'<div class="diff-removed"><del>{escape(line)}</del></div>' for line in removed
-            )
-            rows.extend(
-                f'<div class="diff-added"><ins>{escape(line)}</ins></div>' for line in added
-            )
+        # Lines replaced one for one are compared word by word while the budget lasts.
+        pairs = len(removed) if len(removed) == len(added) else 0
+        done = 0
+        while done < pairs and budget.left() > 0:
+            inline = _inline_diff(removed[done], added[done], budget)
+            rows.append(f'<div class="diff-changed">{inline}</div>')
+            done += 1
+        rows.extend(_rows("diff-removed", removed[done:], "del"))
+        rows.extend(_rows("diff-added", added[done:], "ins"))
         removed.clear()
         added.clear()
 
-    for op, lines in _units_diff(before, after, budget):
+    for op, lines in _lines_diff(before, after, budget):
         if op == _DELETE:
             removed.extend(lines)
         elif op == _INSERT:
             added.extend(lines)
         else:
             flush()
-            rows.extend(f'<div class="diff-same">{escape(line)}</div>' for line in lines)
+            rows.extend(_rows("diff-same", lines))
     flush()
     if not rows or all(row.startswith('<div class="diff-same">') for row in rows):
         note = escape(gettext("Only the formatting changed."))

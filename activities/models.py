@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alumni_cms.text import SingleLineTextMixin
 from editorial.models import EditorialItem
 
 
@@ -56,7 +57,7 @@ class RegistrationStatus(models.TextChoices):
     ATTENDED = "attended", _("Attended")
 
 
-class Registration(models.Model):
+class Registration(SingleLineTextMixin, models.Model):
     activity = models.ForeignKey(
         Activity, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("activity")
     )

@@ -5,10 +5,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alumni_cms.text import SingleLineTextMixin
 from editorial.models import EditorialItem
 
 
-class Branch(models.Model):
+class Branch(SingleLineTextMixin, models.Model):
     """A local alumni association (校友分会), run by volunteer liaisons."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -65,7 +66,7 @@ class AlumnusQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=True)
 
 
-class Alumnus(models.Model):
+class Alumnus(SingleLineTextMixin, models.Model):
     """One alumnus's record as the office keeps it.
 
     `wechat_openid` mirrors the WeChat follower bound to this record (audience.Follower.alumnus);

@@ -3,11 +3,12 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alumni_cms.text import SingleLineTextMixin
 from editorial.fields import PhotoField
 from editorial.models import AUTHOR_MAX_LENGTH, EditorialItem
 
 
-class Category(models.Model):
+class Category(SingleLineTextMixin, models.Model):
     name = models.CharField(_("name"), max_length=50, unique=True)
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -21,7 +22,7 @@ class Category(models.Model):
         return self.name
 
 
-class Department(models.Model):
+class Department(SingleLineTextMixin, models.Model):
     """A source of news: the publicity department, the Youth League committee, a college…"""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -91,7 +92,7 @@ class Article(EditorialItem):
         ]
 
 
-class ArticlePhoto(models.Model):
+class ArticlePhoto(SingleLineTextMixin, models.Model):
     """A photo attached to an article, e.g. by a liaison from their phone."""
 
     article = models.ForeignKey(

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alumni_cms.text import SingleLineTextMixin
 from editorial.models import EditorialItem
 
 from .validators import validate_gift_amount, validate_project_goal
@@ -41,7 +42,7 @@ class Channel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Gift(models.Model):
+class Gift(SingleLineTextMixin, models.Model):
     project = models.ForeignKey(
         DonationProject, on_delete=models.PROTECT, related_name="gifts", verbose_name=_("project")
     )

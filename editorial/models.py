@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alumni_cms.text import SingleLineTextMixin
+
 from .fields import PhotoField
 from .html import html_to_text, sanitize_html
 
@@ -129,7 +131,7 @@ def _plain(value):
     return str(value)
 
 
-class EditorialItem(models.Model):
+class EditorialItem(SingleLineTextMixin, models.Model):
     """Abstract base of every piece of content that goes through review before the public sees it.
 
     Subclasses add their own fields and name the public URL in `get_absolute_url`. The fields

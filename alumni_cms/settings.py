@@ -328,11 +328,18 @@ WECHAT_PUSH_CONFIRM_TIMEOUT = timedelta(minutes=30)
 WECHAT_PUSH_POLL_INTERVAL = timedelta(minutes=1)
 # Images of one push uploaded at once.
 WECHAT_UPLOAD_CONCURRENCY = env.int("WECHAT_UPLOAD_CONCURRENCY", default=8)
-# A push run holds its push this long (renewed at each step); a run that died is resumed by the
-# scheduler once it has passed.
-WECHAT_PUSH_LEASE_SECONDS = env.int("WECHAT_PUSH_LEASE_SECONDS", default=300)
-# Retries of a WeChat call that may succeed later: exponential backoff with full jitter from
-# this base (seconds), capped at the max, at most WECHAT_RETRY_MAX times; then the push fails.
+# A push run holds its push this long, renewed at every step and every finished upload; a run
+# that died is resumed by the scheduler (beat, every minute) once it has passed. It must outlast
+# the longest single WeChat call: WECHAT_TIMEOUT twice (a token refresh retries the call once)
+# plus WECHAT_TOKEN_LOCK_TIMEOUT, 35 s with the defaults.
+WECHAT_PUSH_LEASE_SECONDS = env.int("WECHAT_PUSH_LEASE_SECONDS", default=60)
+# A mass send whose answer never came is asked about again (the same clientmsgid: WeChat answers
+# 45065 with the msg_id if it went through) only while WeChat still deduplicates it (24 h).
+WECHAT_PUSH_RESEND_WINDOW = timedelta(hours=23)
+# Retries of a WeChat call that may succeed later: exponential backoff with jitter from this
+# base (seconds), capped at the max, never sooner than WeChat asks (45066: a minute), at most
+# WECHAT_RETRY_MAX times; then the push fails, unless WeChat may have taken its send (see
+# wechat.services.push_fail): such a push is left to the scheduler, which asks WeChat again.
 WECHAT_RETRY_BACKOFF_BASE = env.int("WECHAT_RETRY_BACKOFF_BASE", default=5)
 WECHAT_RETRY_BACKOFF_MAX = env.int("WECHAT_RETRY_BACKOFF_MAX", default=600)
 WECHAT_RETRY_MAX = env.int("WECHAT_RETRY_MAX", default=8)

@@ -116,6 +116,9 @@ class Push(models.Model):
     draft_media_id = models.CharField(_("draft media id"), max_length=128, blank=True)
     client_msg_id = models.CharField(_("clientmsgid"), max_length=64, blank=True)
     send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
+    # When the first send call went out: WeChat may have taken it from then on, and its
+    # clientmsgid protects a resend for 24 hours only (CONTRACT.md §6.3).
+    send_started_at = models.DateTimeField(_("first send attempt"), null=True, blank=True)
     msg_id = models.CharField(_("message id"), max_length=64, blank=True, db_index=True)
     msg_data_id = models.CharField(_("msg_data_id"), max_length=64, blank=True)
     publish_id = models.CharField(_("publish id"), max_length=64, blank=True, db_index=True)
@@ -131,6 +134,9 @@ class Push(models.Model):
     error_code = models.IntegerField(_("error code"), null=True, blank=True)
     error_message = models.TextField(_("reason"), blank=True)
     preview_media_id = models.CharField(_("preview draft media id"), max_length=128, blank=True)
+    preview_sent_at = models.DateTimeField(_("last preview sent at"), null=True, blank=True)
+    # The push's own draft was deleted in WeChat (it failed or was cancelled before sending).
+    draft_deleted_at = models.DateTimeField(_("draft deleted at"), null=True, blank=True)
 
     # The run in progress and the scheduler's next look.
     lease_token = models.CharField(max_length=32, blank=True, editable=False)

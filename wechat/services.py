@@ -16,11 +16,14 @@ the reason on its row (`error_message`) instead of raising.
 
 import hashlib
 import logging
+import math
+import random
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -49,6 +52,7 @@ from . import content
 from .errors import (
     DuplicateSendError,
     InvalidRequestError,
+    QuotaError,
     RetryableError,
     WeChatError,
 )
@@ -94,6 +98,16 @@ PUBLISH_STATUS_MESSAGES = {
 
 class _LeaseLost(Exception):
     """Another run took the push over (this one outlived its lease)."""
+
+
+class PushRetry(RetryableError):
+    """A run stopped on a retryable WeChat error (`error`); run the push again in `countdown`
+    seconds (the push's `next_run_at` is the scheduler's safety net a lease later)."""
+
+    def __init__(self, error: RetryableError, countdown: int):
+        super().__init__(error.errcode, error.errmsg)
+        self.error = error
+        self.countdown = countdown
 
 
 # Who may -----------------------------------------------------------------------------------
@@ -689,8 +703,10 @@ def _step_send(push: Push, gateway: WeChatGateway, token: str) -> Push | None:
     if push.mode == PushMode.PUBLISH:
         return _step_publish(push, gateway, token)
     with _locked(push.pk, token) as locked:
+        earlier_attempts = locked.send_attempts
         locked.client_msg_id = locked.make_client_msg_id()
         locked.send_attempts += 1
+        locked.send_started_at = locked.send_started_at or timezone.now()
         locked.save()
     duplicate, status = False, ""
     try:
@@ -701,6 +717,13 @@ def _step_send(push: Push, gateway: WeChatGateway, token: str) -> Push | None:
     except DuplicateSendError as exc:
         # An earlier attempt went through and its answer was lost: that send is this push's.
         duplicate, msg_id, msg_data_id = True, exc.msg_id, ""
+    except (QuotaError, InvalidRequestError):
+        # The order of WeChat's checks is not documented (CONTRACT.md §6.3): a resend may be
+        # refused for the quota or the draft the earlier, lost attempt used up. A draft gone
+        # means that attempt took it: the push is sent, its answer lost.
+        if earlier_attempts and _draft_gone(gateway, locked.draft_media_id):
+            return _sent_answer_lost(push.pk, token)
+        raise
     with _locked(push.pk, token) as locked:
         now = timezone.now()
         locked.msg_id, locked.msg_data_id = msg_id, msg_data_id or locked.msg_data_id
@@ -720,31 +743,55 @@ def _step_send(push: Push, gateway: WeChatGateway, token: str) -> Push | None:
     return None
 
 
+def _draft_gone(gateway: WeChatGateway, media_id: str) -> bool:
+    """Whether WeChat no longer has the draft (40007): a send or publication consumed it."""
+    try:
+        gateway.get_draft(media_id)
+    except InvalidRequestError as exc:
+        if exc.errcode == 40007:
+            return True
+        raise
+    return False
+
+
+def _sent_answer_lost(push_id: int, token: str) -> None:
+    with _locked(push_id, token) as locked:
+        locked.state, locked.sent_at = PushState.SENT, timezone.now()
+        locked.answer_lost = True
+        locked.save()
+        _event(
+            locked,
+            PushEventKind.SENT,
+            detail=gettext(
+                "WeChat took an earlier attempt but its answer was lost; waiting for WeChat's "
+                "notice."
+            ),
+            answer_lost=True,
+        )
+    return None
+
+
 def _step_publish(push: Push, gateway: WeChatGateway, token: str) -> Push | None:
     with _locked(push.pk, token) as locked:
         earlier_attempts = locked.send_attempts
         locked.send_attempts += 1
+        locked.send_started_at = locked.send_started_at or timezone.now()
         locked.save()
-    if earlier_attempts:
-        # freepublish/submit has no clientmsgid: if the draft is gone, the earlier submit took it.
-        try:
-            gateway.get_draft(locked.draft_media_id)
-        except InvalidRequestError as exc:
-            if exc.errcode != 40007:
-                raise
-            with _locked(push.pk, token) as locked:
-                locked.state, locked.sent_at = PushState.SENT, timezone.now()
-                locked.answer_lost = True
-                locked.save()
-                _event(
-                    locked,
-                    PushEventKind.PUBLISHING,
-                    detail=gettext(
-                        "WeChat accepted the publication but its answer was lost; waiting for "
-                        "WeChat's notice."
-                    ),
-                )
-            return None
+    # freepublish/submit has no clientmsgid: if the draft is gone, the earlier submit took it.
+    if earlier_attempts and _draft_gone(gateway, locked.draft_media_id):
+        with _locked(push.pk, token) as locked:
+            locked.state, locked.sent_at = PushState.SENT, timezone.now()
+            locked.answer_lost = True
+            locked.save()
+            _event(
+                locked,
+                PushEventKind.PUBLISHING,
+                detail=gettext(
+                    "WeChat accepted the publication but its answer was lost; waiting for "
+                    "WeChat's notice."
+                ),
+            )
+        return None
     publish_id = gateway.publish_submit(locked.draft_media_id)
     with _locked(push.pk, token) as locked:
         locked.publish_id = publish_id
@@ -763,7 +810,8 @@ def _step_wait(push: Push, gateway: WeChatGateway, token: str) -> Push | None:
         return None
     now = timezone.now()
     timeout = settings.WECHAT_PUSH_CONFIRM_TIMEOUT
-    if push.mode == PushMode.PUBLISH and not push.publish_id:
+    id_lost = not (push.publish_id if push.mode == PushMode.PUBLISH else push.msg_id)
+    if id_lost:
         if push.sent_at + timeout <= now:
             with transaction.atomic():
                 locked = Push.objects.select_for_update().get(pk=push.pk)
@@ -842,8 +890,8 @@ def push_advance(*, push_id: int, gateway: WeChatGateway | None = None) -> Push 
     except _LeaseLost:
         return Push.objects.get(pk=push_id)
     except RetryableError as exc:
-        _release(push_id, token, retry=exc)
-        raise
+        countdown = _release(push_id, token, retry=exc)
+        raise PushRetry(exc, countdown) from exc
     except (WeChatError, content.ContentError) as exc:
         with transaction.atomic():
             locked = Push.objects.select_for_update().get(pk=push_id)
@@ -855,30 +903,51 @@ def push_advance(*, push_id: int, gateway: WeChatGateway | None = None) -> Push 
     return Push.objects.get(pk=push_id)
 
 
-def _release(push_id: int, token: str, *, retry: RetryableError | None = None) -> None:
+def push_retry_delay(*, error: RetryableError, attempt: int) -> int:
+    """Seconds to wait before running a push again after `error` on its `attempt`-th retry.
+
+    Exponential backoff from WECHAT_RETRY_BACKOFF_BASE with jitter, capped at
+    WECHAT_RETRY_BACKOFF_MAX, but never shorter than the base nor than what WeChat asked for:
+    45066 (the same clientmsgid again too soon) and 45011 want a minute, 45009 an hour.
+    """
+    base = settings.WECHAT_RETRY_BACKOFF_BASE
+    ceiling = min(settings.WECHAT_RETRY_BACKOFF_MAX, base * 2 ** max(attempt - 1, 0))
+    delay = random.uniform(base, max(base, ceiling))
+    if error.errcode is not None:
+        delay = max(delay, error.retry_after)
+    return math.ceil(delay)
+
+
+def _release(push_id: int, token: str, *, retry: RetryableError | None = None) -> int:
+    """End this run's hold on the push and set the scheduler's next look. After a retryable
+    error, return the seconds until the retry (the task's countdown)."""
+    countdown = 0
     with transaction.atomic():
         push = Push.objects.select_for_update().get(pk=push_id)
-        if push.lease_token != token:
-            return
-        push.lease_token, push.lease_until = "", None
         if retry is not None:
             attempt = PushEvent.objects.filter(push=push, kind=PushEventKind.RETRY).count() + 1
+            countdown = push_retry_delay(error=retry, attempt=attempt)
+        if push.lease_token != token:
+            return countdown
+        push.lease_token, push.lease_until = "", None
+        if retry is not None:
             _event(
                 push,
                 PushEventKind.RETRY,
                 detail=retry.user_message,
                 errcode=retry.errcode,
                 attempt=attempt,
+                countdown=countdown,
             )
-            # The task's own retry comes sooner; this is the safety net if it is lost.
-            push.next_run_at = (
-                timezone.now() + _lease() + timedelta(seconds=settings.WECHAT_RETRY_BACKOFF_MAX)
-            )
+            # The task's own retry comes after `countdown`; this is the safety net, a lease
+            # later, if that retry is lost (a worker killed while holding it, a broker outage).
+            push.next_run_at = timezone.now() + timedelta(seconds=countdown) + _lease()
         elif push.state in ACTIVE_STATES:
             push.next_run_at = _next_look(push)
         else:
             push.next_run_at = None
         push.save()
+    return countdown
 
 
 def _fail(push: Push, *, error: Exception | None = None, message: str = "") -> None:
@@ -904,12 +973,45 @@ def _fail(push: Push, *, error: Exception | None = None, message: str = "") -> N
     )
 
 
+def _send_may_have_gone(push: Push) -> bool:
+    """WeChat may have taken the push's send: it was accepted (sent), or a send call went out
+    whose answer never came (a lost response, a timeout, a 5xx after the request left)."""
+    return push.state == PushState.SENT or (
+        push.state == PushState.DRAFT_CREATED and push.send_attempts > 0
+    )
+
+
 def push_fail(*, push_id: int, error: Exception) -> Push:
-    """Give up on a push whose WeChat calls kept failing (the task ran out of retries)."""
+    """Give up on a push whose WeChat calls kept failing (the task ran out of retries).
+
+    A push WeChat may have sent is not failed blindly: it is left to the scheduler, whose next
+    run asks WeChat again (mass/get once the msg_id is known; otherwise the same send with the
+    same clientmsgid, which WeChat answers with 45065 and the msg_id if the first one went
+    through). Only when that can no longer be asked safely, because the clientmsgid's 24-hour
+    protection is about to end, is such a push failed, saying that WeChat never answered.
+    """
+    now = timezone.now()
     with transaction.atomic():
         push = Push.objects.select_for_update().get(pk=push_id)
-        if push.state in ACTIVE_STATES:
+        if push.state not in ACTIVE_STATES:
+            return push
+        if not _send_may_have_gone(push):
             _fail(push, error=error)
+            return push
+        resend_until = (push.send_started_at or now) + settings.WECHAT_PUSH_RESEND_WINDOW
+        if push.state == PushState.DRAFT_CREATED and now >= resend_until:
+            _fail(
+                push,
+                message=gettext(
+                    "WeChat never answered whether it took the send. Check the sent messages "
+                    "on mp.weixin.qq.com before sending it again."
+                ),
+            )
+            return push
+        if push.next_run_at is None or push.next_run_at < now:
+            push.next_run_at = now + _lease()
+            push.save(update_fields=["next_run_at"])
+        logger.warning("Push %s: WeChat's answer still unknown; the scheduler asks again", push.pk)
     return push
 
 
@@ -1024,6 +1126,10 @@ def _finish_mass(push: Push, payload: dict) -> None:
     push.error_count = payload.get("error_count")
     push.finish_status = str(payload.get("status", ""))[:64]
     urls = {_idx(u): u.get("url", "") for u in payload.get("article_urls", [])}
+    if not push.msg_data_id:
+        # A send recovered through 45065 learnt only its msg_id (mass/get carries no more); its
+        # article URLs carry the msg_data_id the statistics are keyed by.
+        push.msg_data_id = _msg_data_id_of(urls.values())
     for item in push.items.all():
         if urls.get(item.position):
             item.article_url = urls[item.position][:1024]
@@ -1042,6 +1148,16 @@ def _finish_mass(push: Push, payload: dict) -> None:
             message=gettext("WeChat did not send the message: %(status)s")
             % {"status": push.finish_status},
         )
+
+
+def _msg_data_id_of(urls: Iterable[str]) -> str:
+    """The msg_data_id in WeChat article URLs (`mid`, the id the datacube statistics use as
+    "<msg_data_id>_<index>"), or "" when no URL carries one."""
+    for url in urls:
+        mid = parse_qs(urlsplit(url or "").query).get("mid", [""])[0]
+        if mid.isdigit():
+            return mid[:64]
+    return ""
 
 
 def _finish_publication(push: Push, status: PublishStatus) -> None:

@@ -7,29 +7,28 @@ task twice (a redelivery after a worker died, the scheduler and a retry at once)
 from celery import shared_task
 from django.conf import settings
 
-from .errors import RetryableError
-from .services import push_advance, push_fail, pushes_dispatch_due
+from .services import PushRetry, push_advance, push_fail, pushes_dispatch_due
 
 
 @shared_task(
     name="wechat.tasks.push_advance_task",
     bind=True,
     acks_late=True,
-    autoretry_for=(RetryableError,),
-    retry_backoff=settings.WECHAT_RETRY_BACKOFF_BASE,
-    retry_backoff_max=settings.WECHAT_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
     max_retries=settings.WECHAT_RETRY_MAX,
 )
 def push_advance_task(self, push_id: int) -> str:
-    """Run the next unfinished steps of a push; retried with backoff while WeChat may succeed
-    later, then the push fails with the last reason. Safe to run twice."""
+    """Run the next unfinished steps of a push. Safe to run twice.
+
+    After a retryable WeChat error it runs again when the service says (backoff with jitter,
+    never sooner than WeChat asked: a minute after 45066); out of retries, push_fail gives up,
+    except on a push WeChat may have sent, which the scheduler keeps asking WeChat about.
+    """
     try:
         push = push_advance(push_id=push_id)
-    except RetryableError as exc:
+    except PushRetry as exc:
         if self.request.retries >= self.max_retries:
-            return push_fail(push_id=push_id, error=exc).state
-        raise
+            return push_fail(push_id=push_id, error=exc.error).state
+        raise self.retry(exc=exc, countdown=exc.countdown) from exc
     return push.state if push is not None else ""
 
 

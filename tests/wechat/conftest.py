@@ -13,6 +13,7 @@ import pytest
 from tests.wechat.support import image_bytes
 from wechat.emulator import EmulatorConfig, EmulatorServer
 from wechat.gateway import AccessTokenCache, ArticleFields, WeChatGateway
+from wechat.services import tag_choices_forget
 
 # Short delays and few followers keep the suite fast; paging still spans several pages.
 TEST_EMULATOR_CONFIG = EmulatorConfig(
@@ -47,6 +48,7 @@ def emulator(emulator_server, settings):
     settings.WECHAT_ENCODING_AES_KEY = ""
     settings.WECHAT_TIMEOUT = 5.0
     AccessTokenCache(app_id=config.app_id, fetch=lambda: ("", 0)).clear()
+    tag_choices_forget()  # a page rendered by an earlier test cached the reset account's tags
     yield emulator_server
     emulator_server.state.reset()  # cancels pending callbacks before the next test
 

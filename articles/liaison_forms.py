@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from alumni.models import Branch
+from alumni_cms.text import validate_single_line
 from editorial.images import process_photo
 
 from .models import Article, ArticlePhoto
@@ -94,6 +95,7 @@ class SubmissionForm(forms.Form):
         label=_("Title"),
         max_length=Article._meta.get_field("title").max_length,
         help_text=_("At most 32 characters: WeChat refuses longer titles."),
+        validators=[validate_single_line],
     )
     text = forms.CharField(
         label=_("Text"),

@@ -14,6 +14,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from alumni_cms.text import one_line
+
 from .models import EditorialItem, State
 
 logger = logging.getLogger(__name__)
@@ -54,7 +56,11 @@ def _send(messages: list[EmailMessage]) -> int:
 
 
 def _message(subject: str, lines: list[str], to: str) -> EmailMessage:
-    return EmailMessage(subject=subject, body="\n".join(lines) + "\n", from_email=None, to=[to])
+    # A title saved before titles were held to one line (or by code that skips the forms) must
+    # not make the header invalid: EmailMessage raises BadHeaderError for a line break.
+    return EmailMessage(
+        subject=one_line(subject), body="\n".join(lines) + "\n", from_email=None, to=[to]
+    )
 
 
 def reviewers_to_notify(*, exclude=None):

@@ -194,6 +194,13 @@ def test_editing_a_published_article_takes_it_back_to_draft_for_review(client, e
     assert Revision.objects.filter(object_id=article.pk, created_by=editor).count() == 1
 
 
+def test_a_published_articles_form_warns_that_saving_takes_it_off_the_site(client, editor):
+    article = ArticleFactory(state=State.PUBLISHED, created_by=editor)
+    client.force_login(editor)
+    html = client.get(change_url(article)).content.decode()
+    assert "保存任何修改（包括照片）都会使其从网站撤下并退回草稿" in html
+
+
 def test_editing_a_submission_awaiting_review_is_refused(client, editor):
     article = ArticleFactory(state=State.SUBMITTED, created_by=editor, title="原标题")
     client.force_login(editor)

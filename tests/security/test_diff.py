@@ -162,3 +162,19 @@ def test_the_cap_counts_the_body_as_stored_after_sanitizing(editor):
 
     article.refresh_from_db()
     assert article.body == "<p>正文</p>"
+
+
+def test_an_oversize_submission_from_the_liaison_portal_is_refused(client, liaison, liaison_branch):
+    client.force_login(liaison)
+    data = {
+        "title": "超长的分会稿件",
+        "text": "长" * 200_001,
+        "event_date": "2025-02-08",
+        "branch": liaison_branch.pk,
+    }
+
+    response = client.post(reverse("liaison:new"), data)
+
+    assert response.status_code == 200
+    assert "内容过长" in response.content.decode()
+    assert not Article.objects.exists()

@@ -442,6 +442,9 @@ def _apply_snapshot(item: EditorialItem, data: dict) -> None:
             ):
                 value = None
             setattr(item, field.attname, value)
+        elif isinstance(field, FileField):
+            # A cover whose file is gone is emptied rather than pointed at nothing.
+            setattr(item, name, value if value and field.storage.exists(value) else "")
         else:
             setattr(item, name, field.to_python(value))
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from activities.models import Activity
@@ -18,6 +19,7 @@ from tests.factories import (
     ArticlePhotoFactory,
     CategoryFactory,
     DonationProjectFactory,
+    photo_bytes,
 )
 
 pytestmark = pytest.mark.django_db
@@ -330,3 +332,25 @@ def test_diff_shows_a_changed_photo_caption(author):
     [change] = revision_diff(old=old, new=new)
     assert (change["field"], change["label"]) == ("photos", "照片")
     assert "<del>开</del><ins>闭</ins>幕式" in change["html"]
+
+
+def test_restore_brings_back_the_previous_cover(author):
+    article = ArticleFactory(created_by=author)
+    article.cover.save("old-cover.jpg", ContentFile(photo_bytes()), save=True)
+    old = _photo_revision(article, author)
+    old_name = article.cover.name
+    article.cover.save("new-cover.jpg", ContentFile(photo_bytes(color="blue")), save=False)
+    item_save(item=article, by=author)
+    revision_restore(revision=old, by=author)
+    article.refresh_from_db()
+    assert article.cover.name == old_name
+
+
+def test_restore_empties_a_cover_whose_file_is_gone(author):
+    article = ArticleFactory(created_by=author)
+    article.cover.save("gone.jpg", ContentFile(photo_bytes()), save=True)
+    old = _photo_revision(article, author)
+    article.cover.storage.delete(article.cover.name)
+    revision_restore(revision=old, by=author)
+    article.refresh_from_db()
+    assert not article.cover

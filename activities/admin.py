@@ -1,5 +1,4 @@
 import csv
-import re
 
 from django.contrib import admin, messages
 from django.db.models import Count, Q
@@ -9,6 +8,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from alumni.models import mask_phone
+from alumni_cms.spreadsheet import escape_formula
 from editorial.admin import EditorialAdminMixin
 
 from .errors import SignupError
@@ -100,14 +100,8 @@ class ActivityAdmin(EditorialAdminMixin, admin.ModelAdmin):
         return {"activity": obj, "signup": signup_status(obj), "form": SignupForm()}
 
 
-# Spreadsheet programs run a cell that starts like a formula; phone numbers such as +86… are
-# plain numbers and stay as they are.
-_FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![\d\s]*$))")
-
-
 def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if _FORMULA.match(text) else text
+    return escape_formula("" if value is None else str(value))
 
 
 @admin.register(Registration)

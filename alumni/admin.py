@@ -10,6 +10,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
 from alumni_cms.admin import IsSetFilter
+from alumni_cms.spreadsheet import FormulaSafeResourceMixin
 from editorial.admin import EditorialAdminMixin
 
 from .models import AlumniProfile, Alumnus, Branch, Gender
@@ -103,13 +104,14 @@ class ClassYearWidget(widgets.IntegerWidget):
         return int(text)
 
 
-class AlumnusResource(resources.ModelResource):
+class AlumnusResource(FormulaSafeResourceMixin, resources.ModelResource):
     """Alumni records in CSV/Excel. A row with the `id` of an existing record updates it; so
     does a row without an id whose name, class year and phone (or, without a phone, email) are
     those of exactly one active record, so that importing the same spreadsheet again updates
     the records instead of doubling them; any other row creates one. Headers may be the field
     names or the office's Chinese ones. One bad row (unparsable value, failed validation,
-    unknown branch) rolls the whole file back."""
+    unknown branch) rolls the whole file back. Cells that would run as a formula in a
+    spreadsheet are exported with a leading apostrophe, which an import takes off again."""
 
     HEADER_ALIASES = {
         "编号": "id",

@@ -384,9 +384,19 @@ STATS_PAGE_CACHE_SECONDS = env.int("STATS_PAGE_CACHE_SECONDS", default=120)
 # The daily WeChat statistics sync fetches each of this many past days not stored yet.
 STATS_WECHAT_CATCH_UP_DAYS = 7
 
+# Logging: one console handler (the service manager keeps it) whose filter masks registration
+# tokens, query strings (callback signatures, OAuth codes, searches), e-mail addresses and
+# mobile numbers in every record (alumni_cms/redaction.py). Django's own loggers hand their
+# records to it too, instead of to DEFAULT_LOGGING's handlers, and so does the Celery worker.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "alumni_cms.redaction.RedactFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

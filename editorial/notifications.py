@@ -50,8 +50,9 @@ def _send(messages: list[EmailMessage]) -> int:
         return 0
     try:
         return get_connection().send_messages(messages) or 0
-    except (smtplib.SMTPException, OSError):
-        logger.exception("editorial notification email could not be sent")
+    except (smtplib.SMTPException, OSError) as exc:
+        # Only the error's type: an SMTP error's text lists the refused addresses in full.
+        logger.warning("editorial notification email could not be sent (%s)", type(exc).__name__)
         return 0
 
 
@@ -65,7 +66,11 @@ def _message(subject: str, lines: list[str], to: str) -> EmailMessage:
 
 def reviewers_to_notify(*, exclude=None):
     """Active users with the review permission and an email address, but not `exclude`."""
-    users = get_user_model().objects.with_perm("editorial.review_item").exclude(email="")
+    # Permissions come from ModelBackend (django-axes's backend, first in the list, has none).
+    users = get_user_model().objects.with_perm(
+        "editorial.review_item", backend="django.contrib.auth.backends.ModelBackend"
+    )
+    users = users.exclude(email="")
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
     return users.order_by("pk")

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from alumni_cms.spreadsheet import escape_formula
+
 from .charts import CHART_SERIES_MAX, bar_chart, line_chart
 from .forms import PRESETS, DateRangeForm
 from .selectors import TABLES, Dashboard, Link, Table
@@ -214,8 +216,10 @@ def export_csv(request, table: str):
     data, response = _export(request, table, "csv", "text/csv; charset=utf-8")
     response.write("\ufeff")
     writer = csv.writer(response)
-    writer.writerow(data.columns)
-    writer.writerows([["" if cell is None else str(cell) for cell in row] for row in data.rows])
+    writer.writerow([escape_formula(str(column)) for column in data.columns])
+    writer.writerows(
+        [[escape_formula("" if cell is None else str(cell)) for cell in row] for row in data.rows]
+    )
     return response
 
 
@@ -233,8 +237,11 @@ def export_xlsx(request, table: str):
     data, response = _export(request, table, "xlsx", XLSX)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=table[:31])
-    sheet.append([str(column) for column in data.columns])
+    sheet.append([escape_formula(str(column)) for column in data.columns])
     for row in data.rows:
-        sheet.append([str(cell) if isinstance(cell, Link) else cell for cell in row])
+        # openpyxl stores any text starting with "=" as a formula.
+        sheet.append(
+            [escape_formula(str(cell) if isinstance(cell, Link) else cell) for cell in row]
+        )
     book.save(response)
     return response

@@ -1,13 +1,18 @@
 """What an alumnus changes on their own record, and erasure at their request."""
 
+import contextlib
 import logging
+import re
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from activities.models import Registration
-from alumni.models import Alumnus, mask_email, mask_phone
+from activities.errors import SignupError
+from activities.models import Registration, RegistrationStatus
+from activities.services import registration_cancel
+from alumni.models import AlumniProfile, Alumnus, mask_email, mask_phone
 from donations.models import Gift
 
 from ..errors import RecordDeletedError
@@ -69,13 +74,58 @@ def profile_update(
     return logged
 
 
+def _signups_of(alumnus: Alumnus):
+    """The sign-ups of the record: linked to it, or made on the public form with its phone
+    number (the form asks for no more, so the number is what ties a sign-up to a person)."""
+    mine = Q(alumnus=alumnus)
+    phone = re.sub(r"[\s-]", "", alumnus.phone or "").removeprefix("+86")
+    if phone:
+        mine |= Q(phone=phone)
+    return Registration.objects.filter(mine)
+
+
+def _erase_signups(alumnus: Alumnus, *, anonymous: str) -> int:
+    """Cancel the record's sign-ups for activities not started yet (a waitlisted person moves
+    up; a place held by nobody anyone can reach helps no one), then blank the name and phone of
+    all of them. The rows stay, so each activity's figures (places taken, attendance) keep their
+    counts. Returns how many sign-ups were anonymised."""
+    signups = _signups_of(alumnus)
+    upcoming = signups.filter(activity__starts_at__gt=timezone.now()).exclude(
+        status__in=(RegistrationStatus.CANCELLED, RegistrationStatus.ATTENDED)
+    )
+    for registration in upcoming.select_related("activity"):
+        # Attendance recorded meanwhile: that sign-up stays, anonymised.
+        with contextlib.suppress(SignupError):
+            registration_cancel(registration=registration)
+    return signups.update(name=anonymous, phone="")
+
+
+def _erase_profiles(alumnus: Alumnus) -> int:
+    """Delete the alumni-style stories (校友风采) about the record, published or not.
+
+    A story about a person is their personal data through and through (name, portrait, life),
+    so it is not merely withdrawn: the row goes, with its revisions, review comments and audit
+    entries (generic relations), and its cover file once the deletion is committed. Returns how
+    many were deleted.
+    """
+    profiles = list(AlumniProfile.objects.filter(alumnus=alumnus))
+    covers = [p.cover for p in profiles if p.cover]
+    for profile in profiles:
+        profile.delete()
+    for cover in covers:
+        transaction.on_commit(lambda cover=cover: cover.storage.delete(cover.name))
+    return len(profiles)
+
+
 def alumnus_erase(*, alumnus: Alumnus, user=None) -> Alumnus:
     """Delete a record at the alumnus's request, keeping the row for what points at it.
 
     Every personal field is erased, the follower unbound, gifts kept but anonymised, sign-ups
-    anonymised, the values in the change log blanked and pending requests and codes deleted;
-    `deleted_at` marks the record. `user` is the office user who erased it (None: the alumnus
-    asked through the self-service page). Raises RecordDeletedError when it was already deleted.
+    (linked to the record or made with its phone number) anonymised and the upcoming ones
+    cancelled, alumni-style stories about the alumnus deleted, the values in the change log
+    blanked and pending requests and codes deleted; `deleted_at` marks the record. `user` is the
+    office user who erased it (None: the alumnus asked through the self-service page). Raises
+    RecordDeletedError when it was already deleted.
     """
     anonymous = gettext("Anonymous alumnus")
     with transaction.atomic():
@@ -94,7 +144,8 @@ def alumnus_erase(*, alumnus: Alumnus, user=None) -> Alumnus:
         Gift.objects.filter(donor_alumnus=alumnus).update(
             donor_name=anonymous, anonymous=True, message=""
         )
-        Registration.objects.filter(alumnus=alumnus).update(name=anonymous, phone="")
+        signups = _erase_signups(alumnus, anonymous=anonymous)
+        profiles = _erase_profiles(alumnus)
         # Blank the values, and the follower too: an openid tied to the record is personal data.
         ProfileChange.objects.filter(alumnus=alumnus).update(
             old_value="", new_value="", follower=None
@@ -117,5 +168,10 @@ def alumnus_erase(*, alumnus: Alumnus, user=None) -> Alumnus:
         alumnus.deleted_at = timezone.now()
         alumnus.save()
         ProfileChange.objects.create(alumnus=alumnus, user=user, field=DELETION_FIELD)
-    logger.info("Alumnus %s erased at their request", alumnus.pk)
+    logger.info(
+        "Alumnus %s erased at their request (%s sign-ups anonymised, %s stories deleted)",
+        alumnus.pk,
+        signups,
+        profiles,
+    )
     return alumnus

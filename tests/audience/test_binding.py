@@ -137,6 +137,7 @@ def test_codes_for_one_record_are_limited_whoever_asks(alumnus):
 
 
 def test_hourly_code_limit_applies_per_follower(settings):
+    settings.DEBUG = True  # the console stands in for SMS under DEBUG only
     settings.AUDIENCE_CODE_RATE_LIMITS = [(3600, 2)]
     follower = FollowerFactory()
     for _ in range(2):
@@ -147,7 +148,8 @@ def test_hourly_code_limit_applies_per_follower(settings):
     assert refused.value.retry_after == 3600
 
 
-def test_phone_code_goes_to_the_console_with_the_number_masked(alumnus, capsys):
+def test_phone_code_goes_to_the_console_with_the_number_masked(alumnus, capsys, settings):
+    settings.DEBUG = True
     binding_code_send(follower=FollowerFactory(), alumnus=alumnus, channel=Channel.PHONE)
 
     printed = capsys.readouterr().out

@@ -206,8 +206,8 @@ class EditorialAdminMixin:
 
         A change to the fields or to an inline the model counts as content (`revision_related`,
         e.g. an article's photos) is a content change: it keeps a revision and an audit entry,
-        and takes an approved or published item back into draft for a new review. Other inlines
-        (gifts) alone save without touching the item. A refusal propagates as an
+        and takes an approved or published item back into draft for a new review. Changes to
+        other inlines alone save without touching the item. A refusal propagates as an
         `EditorialError`, caught in `changeform_view` after the transaction has rolled back.
         """
         item = form.instance
@@ -224,6 +224,7 @@ class EditorialAdminMixin:
             return
         # The form has already put its values on the item; the service keeps the stored
         # workflow fields and sets created_by on a new item.
+        was_public = change and item.state in services.REOPENED_ON_EDIT_STATES
         services.item_save(
             item=item,
             by=request.user,
@@ -231,6 +232,16 @@ class EditorialAdminMixin:
                 request, form, formsets, change
             ),
         )
+        if was_public:
+            self.message_user(
+                request,
+                gettext(
+                    "“%(title)s” has been taken off the site and is a draft again: submit it "
+                    "for review to publish your changes."
+                )
+                % {"title": item.title},
+                messages.WARNING,
+            )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -201,6 +201,13 @@ def test_a_published_articles_form_warns_that_saving_takes_it_off_the_site(clien
     assert "保存任何修改（包括照片）都会使其从网站撤下并退回草稿" in html
 
 
+def test_the_editor_is_told_the_edited_article_left_the_site(client, editor):
+    article = ArticleFactory(state=State.PUBLISHED, created_by=editor, title="原标题")
+    client.force_login(editor)
+    response = client.post(change_url(article), article_form(article, title="新标题"), follow=True)
+    assert "“新标题”已从网站撤下并退回草稿" in " ".join(messages_of(response))
+
+
 def test_editing_a_submission_awaiting_review_is_refused(client, editor):
     article = ArticleFactory(state=State.SUBMITTED, created_by=editor, title="原标题")
     client.force_login(editor)

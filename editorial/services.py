@@ -70,9 +70,9 @@ EDITABLE_STATES = frozenset({State.DRAFT, State.REJECTED, State.WITHDRAWN})
 # States whose content may be edited too, but an edit takes the item off the site (or out of the
 # schedule) into draft: nothing a reviewer has not seen may stay public or go out. The approved
 # version is not kept live meanwhile; a second, pending copy of every item (and of its photos)
-# is more machinery than an office that corrects a typo now and then needs.
+# is more machinery than an office that corrects a typo now and then needs. A submission
+# (in neither set) is frozen while it is reviewed: its author takes it back to change it.
 REOPENED_ON_EDIT_STATES = frozenset({State.APPROVED, State.SCHEDULED, State.PUBLISHED})
-# A submission is frozen while it is reviewed: its author takes it back to change it.
 # Fields only the workflow sets: item_save refuses them in `data` and keeps their stored values.
 WORKFLOW_FIELDS = ("id", "state", "published_at", "created_by", "created_at", "updated_at")
 
@@ -402,7 +402,8 @@ def revision_restore(*, revision: Revision, by) -> EditorialItem:
     Keeps a new revision of the restored content, by `by`, and records
     "editorial.revision.restored" (and "editorial.item.reopened" when the item was approved,
     scheduled or published: it leaves the site, as with any edit). Raises NotAllowedError
-    without the right to edit the item, TransitionError while it awaits review.
+    without the right to edit the item, TransitionError while it awaits review,
+    InvalidValueError when the snapshot fails today's validation.
     """
     model = revision.content_type.model_class()
     with transaction.atomic():
@@ -411,6 +412,8 @@ def revision_restore(*, revision: Revision, by) -> EditorialItem:
             raise NotAllowedError(_("You may not edit this item."))
         _check_editable(item.state)
         _apply_snapshot(item, revision.data)
+        # An old revision may not meet today's rules (the body cap, say): refused like an edit.
+        _validate(item)
         from_state = item.state
         if from_state in REOPENED_ON_EDIT_STATES:
             _audit_reopened(item, by=by, from_state=from_state, comment=f"#{revision.pk}")

@@ -17,7 +17,7 @@ from articles.models import Article
 from editorial.errors import InvalidValueError
 from editorial.models import Revision
 from editorial.selectors import revision_diff
-from editorial.services import item_save
+from editorial.services import item_save, revision_restore
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +178,17 @@ def test_an_oversize_submission_from_the_liaison_portal_is_refused(client, liais
     assert response.status_code == 200
     assert "内容过长" in response.content.decode()
     assert not Article.objects.exists()
+
+
+def test_an_oversize_body_cannot_come_back_through_an_old_revision(editor):
+    article = ArticleFactory(created_by=editor, body="<p>原正文</p>")
+    item_save(item=article, by=editor)
+    old = Revision.objects.get(object_id=article.pk)
+    old.data = {**old.data, "body": TOO_LONG}
+    old.save()
+
+    with pytest.raises(InvalidValueError):
+        revision_restore(revision=old, by=editor)
+
+    article.refresh_from_db()
+    assert article.body == "<p>原正文</p>"

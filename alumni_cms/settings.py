@@ -242,6 +242,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wechat.tasks.pushes_dispatch_due_task",
         "schedule": timedelta(minutes=1),
     },
+    "wechat-drafts-cleanup": {
+        "task": "wechat.tasks.push_drafts_cleanup_task",
+        "schedule": timedelta(hours=1),
+    },
     "stats-wechat-sync-daily": {
         # WeChat publishes a day's datacube numbers after 08:00 the next morning (CELERY_TIMEZONE
         # is Asia/Shanghai); the task also catches up days a stopped worker missed.
@@ -336,6 +340,10 @@ WECHAT_PUSH_LEASE_SECONDS = env.int("WECHAT_PUSH_LEASE_SECONDS", default=60)
 # A mass send whose answer never came is asked about again (the same clientmsgid: WeChat answers
 # 45065 with the msg_id if it went through) only while WeChat still deduplicates it (24 h).
 WECHAT_PUSH_RESEND_WINDOW = timedelta(hours=23)
+# A preview's draft is kept this long for a push awaiting its send (the reviewer may reopen the
+# preview); it goes as soon as the push's run starts sending or fails, and the hourly cleanup
+# (wechat-drafts-cleanup) deletes the rest: old previews, cancelled pushes, failed deletions.
+WECHAT_PREVIEW_DRAFT_TTL = timedelta(hours=24)
 # Retries of a WeChat call that may succeed later: exponential backoff with jitter from this
 # base (seconds), capped at the max, never sooner than WeChat asks (45066: a minute), at most
 # WECHAT_RETRY_MAX times; then the push fails, unless WeChat may have taken its send (see

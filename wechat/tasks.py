@@ -7,7 +7,13 @@ task twice (a redelivery after a worker died, the scheduler and a retry at once)
 from celery import shared_task
 from django.conf import settings
 
-from .services import PushRetry, push_advance, push_fail, pushes_dispatch_due
+from .services import (
+    PushRetry,
+    push_advance,
+    push_drafts_cleanup,
+    push_fail,
+    pushes_dispatch_due,
+)
 
 
 @shared_task(
@@ -36,3 +42,9 @@ def push_advance_task(self, push_id: int) -> str:
 def pushes_dispatch_due_task() -> int:
     """Queue the pushes whose time has come (run by beat every minute). Safe to run twice."""
     return pushes_dispatch_due()
+
+
+@shared_task(name="wechat.tasks.push_drafts_cleanup_task", acks_late=True)
+def push_drafts_cleanup_task() -> int:
+    """Delete drafts no push needs any more (run by beat every hour). Safe to run twice."""
+    return push_drafts_cleanup()

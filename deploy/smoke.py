@@ -39,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -648,6 +649,10 @@ def main() -> int:
         print(f"\nsmoke: FAILED: {error}", file=sys.stderr)
         for log in error.logs:
             print(f"\n----- {log} (last lines) -----\n{tail(log)}", file=sys.stderr)
+    except Exception:
+        print(f"\nsmoke: FAILED:\n{traceback.format_exc()}", file=sys.stderr)
+        for log in sorted(work.rglob("*.log")):
+            print(f"\n----- {log} (last lines) -----\n{tail(log, 20)}", file=sys.stderr)
     finally:
         if ok and not os.environ.get("SMOKE_KEEP"):
             shutil.rmtree(work, ignore_errors=True)

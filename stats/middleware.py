@@ -5,6 +5,8 @@ import logging
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
+from alumni_cms.throttle import client_ip
+
 logger = logging.getLogger(__name__)
 
 
@@ -59,11 +61,3 @@ def _count(request) -> None:
         ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
-
-
-def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, or the last entry of STATS_CLIENT_IP_HEADER if set."""
-    header = settings.STATS_CLIENT_IP_HEADER
-    if header and request.META.get(header):
-        return request.META[header].rsplit(",", 1)[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")

@@ -270,7 +270,7 @@ def test_the_dashboard_csv_export_has_no_live_formula(client):
 
     client.force_login(get_user_model().objects.create(username="stats-staff", is_staff=True))
     for payload in FORMULAE:
-        GiftFactory(project=DonationProjectFactory(title=payload[:60]))
+        GiftFactory(project=DonationProjectFactory(title=payload[:30]))
 
     response = client.get(reverse("stats:export", args=["donations-by-project"]), {"days": 7})
 
@@ -285,7 +285,7 @@ def test_the_dashboard_excel_export_has_no_formula_cell(client):
 
     client.force_login(get_user_model().objects.create(username="stats-staff", is_staff=True))
     for payload in FORMULAE:
-        GiftFactory(project=DonationProjectFactory(title=payload[:60]))
+        GiftFactory(project=DonationProjectFactory(title=payload[:30]))
 
     response = client.get(reverse("stats:export_xlsx", args=["donations-by-project"]), {"days": 7})
 

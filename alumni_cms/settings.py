@@ -366,6 +366,8 @@ AUDIENCE_CODE_MAX_ATTEMPTS = 5
 AUDIENCE_CODE_RATE_LIMITS = [(60, 1), (3600, 5)]
 # Record look-ups (name and class year) one follower may make.
 AUDIENCE_LOOKUP_RATE_LIMITS = [(3600, 20)]
+# Requests for a new record one follower may send (each is a row the office has to handle).
+AUDIENCE_REQUEST_RATE_LIMITS = [(86400, 3)]
 # A full follower sync whose worker shows no progress for this long is taken over.
 AUDIENCE_SYNC_LEASE = timedelta(minutes=10)
 AUDIENCE_SYNC_UPSERT_CHUNK = 1000  # followers per user/info round (10 calls) and per upsert

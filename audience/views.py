@@ -239,10 +239,16 @@ def code(request: HttpRequest):
 def record_request(request: HttpRequest):
     """No record found: ask the office to create one."""
     form = RecordRequestForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        services.record_request_create(follower=request.follower, **form.cleaned_data)
-        return render(request, "audience/request_sent.html")
-    return render(request, "audience/request.html", {"form": form})
+        try:
+            services.record_request_create(follower=request.follower, **form.cleaned_data)
+        except RateLimitedError as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        else:
+            return render(request, "audience/request_sent.html")
+    return render(request, "audience/request.html", {"form": form}, status=status)
 
 
 @bound_required

@@ -277,7 +277,15 @@ def record_request_create(
     email: str = "",
     note: str = "",
 ) -> RecordRequest:
-    """Ask the office to create a record for this follower (the office binds it when done)."""
+    """Ask the office to create a record for this follower (the office binds it when done).
+
+    Raises RateLimitedError beyond AUDIENCE_REQUEST_RATE_LIMITS per follower.
+    """
+    _rate_limit(
+        [f"request-follower:{follower.pk}"],
+        settings.AUDIENCE_REQUEST_RATE_LIMITS,
+        _("You have sent several requests already. The office will answer them; please wait."),
+    )
     request = RecordRequest.objects.create(
         follower=follower,
         name=name.strip(),

@@ -14,8 +14,9 @@ from django.urls import reverse
 from activities.models import Registration
 from alumni_cms.throttle import Throttled, throttle
 from audience.errors import RateLimitedError
-from audience.models import BindingCode, Channel
+from audience.models import BindingCode, Channel, RecordRequest
 from audience.services import binding_code_send
+from audience.views import SESSION_OPENID
 from editorial.models import State
 from tests.factories import (
     ActivityFactory,
@@ -229,6 +230,20 @@ def test_concurrent_code_requests_never_pass_the_limit(postgres_only, settings):
     assert len(outcomes) == 20 and sent <= 1
     assert BindingCode.objects.filter(follower=follower).count() == sent
     assert len(mail.outbox) == sent
+
+
+def test_record_requests_from_one_follower_stop_at_the_limit(client, settings):
+    settings.AUDIENCE_REQUEST_RATE_LIMITS = [(86400, 2)]
+    session = client.session
+    session[SESSION_OPENID] = FollowerFactory().openid
+    session.save()
+    form = {"name": "张伟", "class_year": "2005", "phone": "13800138000", "note": "请建档"}
+
+    responses = [client.post(reverse("audience:request"), form) for _ in range(5)]
+
+    assert RecordRequest.objects.count() == 2
+    assert responses[-1].status_code == 429
+    assert "您已提交多次申请" in responses[-1].content.decode()
 
 
 # Logins -----------------------------------------------------------------------------------------

@@ -126,6 +126,23 @@ def test_public_detail_page_of_an_id_beyond_64_bits_never_answers_500(visitor):
     assert visitor.get(f"/news/{HUGE}/").status_code in (400, 404)
 
 
+@pytest.mark.parametrize("selected", [["abc"], ["-1"], ["1.5"]])
+def test_admin_action_on_rows_that_are_not_ids_is_refused_with_400(admin, selected):
+    article = ArticleFactory()
+    response = admin.post(
+        "/admin/articles/article/",
+        {"action": "delete_selected", "_selected_action": [str(article.pk), *selected]},
+    )
+    assert response.status_code == 400
+    assert Article.objects.filter(pk=article.pk).exists()
+
+
+def test_admin_change_page_of_an_id_beyond_64_bits_never_answers_500(admin):
+    # Django's admin redirects to the list for an id it cannot find; SQLite cannot take it (400).
+    response = admin.get(f"/admin/articles/article/{HUGE}/change/")
+    assert response.status_code in (302, 400)
+
+
 # Garbage that Django's own checks already turn into a clear answer (kept that way)
 
 

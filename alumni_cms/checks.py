@@ -34,12 +34,14 @@ def production_settings_check(app_configs=None, **kwargs) -> list[Error]:
     if settings.DEBUG:
         return []
     errors = []
-    if settings.WECHAT_EMULATOR:
+    if settings.WECHAT_EMULATOR or _emulator_address(settings.WECHAT_API_BASE_URL):
         errors.append(
             Error(
-                "The bundled WeChat emulator is on while DEBUG is off: nothing reaches WeChat.",
-                hint="Set WECHAT_EMULATOR=false and the account's WECHAT_APP_ID, "
-                "WECHAT_APP_SECRET and WECHAT_TOKEN.",
+                "The bundled WeChat emulator is on (WECHAT_EMULATOR, or WECHAT_API_BASE_URL is "
+                "its address) while DEBUG is off: nothing reaches WeChat.",
+                hint="Set WECHAT_EMULATOR=false, unset WECHAT_API_BASE_URL (or point it at "
+                "WeChat or your proxy) and set the account's WECHAT_APP_ID, WECHAT_APP_SECRET "
+                "and WECHAT_TOKEN.",
                 id="alumni_cms.E001",
             )
         )
@@ -84,6 +86,14 @@ def production_settings_check(app_configs=None, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+def _emulator_address(url: str) -> bool:
+    parts = urlsplit(url)
+    return (parts.hostname, parts.port) == (
+        settings.WECHAT_EMULATOR_HOST,
+        settings.WECHAT_EMULATOR_PORT,
+    )
 
 
 def _secret_key_generated() -> bool:

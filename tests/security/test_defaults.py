@@ -68,6 +68,18 @@ def test_deploy_check_refuses_the_emulator_with_debug_off(production):
     assert our_errors() == {"alumni_cms.E001"}
 
 
+def test_deploy_check_refuses_the_emulator_address_as_api_base_url(production):
+    production.WECHAT_API_BASE_URL = (
+        f"http://{production.WECHAT_EMULATOR_HOST}:{production.WECHAT_EMULATOR_PORT}"
+    )
+    assert our_errors() == {"alumni_cms.E001"}
+
+
+def test_deploy_check_accepts_an_https_proxy_as_api_base_url(production):
+    production.WECHAT_API_BASE_URL = "https://wechat-proxy.example.edu.cn"
+    assert our_errors() == set()
+
+
 def test_deploy_check_lets_dev_py_run_use_the_emulator(production):
     production.DEBUG = True
     production.WECHAT_EMULATOR = True

@@ -76,6 +76,8 @@ logger = logging.getLogger(__name__)
 ACTIVE_STATES = (PushState.APPROVED, PushState.UPLOADING, PushState.DRAFT_CREATED, PushState.SENT)
 NOT_STARTED_STATES = (PushState.DRAFT, PushState.APPROVED)
 DISPATCH_BATCH = 100
+# Errors whose answer tells how long to wait ("please wait 1 minute"): retried no sooner.
+WAIT_ASKED_CODES = frozenset({45066, 45011})
 
 _STATE_MESSAGES = {
     PushState.DRAFT: _("This push is still awaiting approval."),
@@ -910,13 +912,14 @@ def push_retry_delay(*, error: RetryableError, attempt: int) -> int:
     """Seconds to wait before running a push again after `error` on its `attempt`-th retry.
 
     Exponential backoff from WECHAT_RETRY_BACKOFF_BASE with jitter, capped at
-    WECHAT_RETRY_BACKOFF_MAX, but never shorter than the base nor than what WeChat asked for:
-    45066 (the same clientmsgid again too soon) and 45011 want a minute, 45009 an hour.
+    WECHAT_RETRY_BACKOFF_MAX, but never shorter than the base nor than the wait WeChat's answer
+    names: 45066 (the same clientmsgid again too soon) and 45011 (the minute's calls used up)
+    want a minute. (45009, the day's calls used up, backs off like any other error.)
     """
     base = settings.WECHAT_RETRY_BACKOFF_BASE
     ceiling = min(settings.WECHAT_RETRY_BACKOFF_MAX, base * 2 ** max(attempt - 1, 0))
     delay = random.uniform(base, max(base, ceiling))
-    if error.errcode is not None:
+    if error.errcode in WAIT_ASKED_CODES:
         delay = max(delay, error.retry_after)
     return math.ceil(delay)
 

@@ -21,6 +21,9 @@ DOWN_BROKER = "redis://127.0.0.1:1/0"
 def broker_down():
     """Tasks are sent through an app whose broker refuses every connection."""
     down = Celery("broker-down", broker=DOWN_BROKER, set_as_current=False)
+    # Publishing uses the write URL, which (unlike broker_url) CELERY_BROKER_URL in the
+    # environment does not override.
+    down.conf.broker_write_url = DOWN_BROKER
     down.conf.broker_connection_timeout = 1
     down.set_current()
     yield down

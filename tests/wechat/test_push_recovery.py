@@ -57,6 +57,23 @@ def test_a_45066_is_retried_no_sooner_than_the_minute_wechat_asks_for(emulator, 
     assert push.events.get(kind=PushEventKind.RETRY).data["countdown"] >= 60
 
 
+def test_the_task_schedules_its_retry_after_45066_no_sooner_than_a_minute(emulator, push, settings):
+    from celery.exceptions import Retry
+
+    settings.WECHAT_RETRY_BACKOFF_BASE = 0
+    emulator.state.set_faults(error_rate=1.0, error_codes=[45066], times=1, paths=[SEND])
+    # As a worker runs it (a request of its own), but the retry is raised instead of queued.
+    push_advance_task.push_request(id="retry-test", retries=0, is_eager=True, called_directly=False)
+    try:
+        with pytest.raises(Retry) as retry:
+            push_advance_task.run(push.pk)
+    finally:
+        push_advance_task.pop_request()
+
+    planned = push.events.get(kind=PushEventKind.RETRY).data["countdown"]
+    assert retry.value.when == planned >= 60  # what the push's timeline and safety net expect
+
+
 def test_a_push_answered_45066_until_its_retries_run_out_is_not_failed(
     emulator, push, celery_eager, settings
 ):

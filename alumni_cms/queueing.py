@@ -29,12 +29,21 @@ BROKER_ERRORS = (OperationalError, OSError)
 _missed: ContextVar[list[str] | None] = ContextVar("alumni_cms_unqueued", default=None)
 
 
+def _broker_errors(task) -> tuple[type[BaseException], ...]:
+    """What the task's transport raises when its broker is unreachable or refuses us (kombu
+    lists them per transport: a refused login on RabbitMQ is amqp's AccessRefused)."""
+    with task.app.connection_for_write() as connection:
+        return BROKER_ERRORS + tuple(connection.connection_errors + connection.channel_errors)
+
+
 def enqueue(task, *args, **kwargs) -> bool:
     """Send `task(*args, **kwargs)` to the broker. Returns False (after logging it) when the
     broker cannot take it; never raises for a broker outage."""
     try:
         task.apply_async(args=args, kwargs=kwargs)
-    except BROKER_ERRORS as exc:
+    except Exception as exc:
+        if not isinstance(exc, _broker_errors(task)):
+            raise
         logger.warning("The task queue is unavailable; %s was not queued: %s", task.name, exc)
         missed = _missed.get()
         if missed is not None:

@@ -61,6 +61,36 @@ def test_push_whose_run_could_not_be_queued_is_sent_by_the_scheduler_once_the_br
     assert len(emulator.state.snapshot()["sends"]) == 1
 
 
+@pytest.fixture
+def rabbitmq_refusing_us():
+    """The machine's RabbitMQ, asked with a wrong password (skipped where none runs)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        if probe.connect_ex(("127.0.0.1", 5672)) != 0:
+            pytest.skip("no RabbitMQ on 127.0.0.1:5672")
+    url = "amqp://guest:not-the-password@127.0.0.1:5672//"
+    refusing = Celery("broker-refusing", broker=url, set_as_current=False)
+    refusing.conf.broker_write_url = url
+    refusing.set_current()
+    yield refusing
+    celery_app.set_current()
+    refusing.close()
+
+
+@pytest.mark.django_db
+def test_a_broker_refusing_our_login_is_reported_like_one_that_is_down(
+    client, office_admin, rabbitmq_refusing_us
+):
+    client.force_login(office_admin)
+
+    response = client.post(reverse("admin:audience_follower_sync"), follow=True)
+
+    assert response.status_code == 200
+    assert "任务队列暂时不可用" in response.content.decode()
+
+
 @pytest.mark.django_db
 def test_follower_sync_with_the_broker_down_says_so_instead_of_failing(
     client, office_admin, broker_down

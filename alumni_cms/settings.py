@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ckeditor",
     "ckeditor_uploader",
+    "core",
     "alumni_cms",
     "editorial",
     "alumni",

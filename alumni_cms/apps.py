@@ -11,10 +11,10 @@ class AlumniCmsConfig(AppConfig):
     verbose_name = _("Alumni CMS")
 
     def ready(self):
+        from core.pagecache import content_saved, pages_changed
         from editorial.signals import item_published, item_withdrawn
 
         from . import checks  # noqa: F401  (registers the deploy checks)
-        from .pagecache import content_saved, pages_changed
 
         post_save.connect(content_saved, dispatch_uid="alumni_cms.pages.saved")
         post_delete.connect(content_saved, dispatch_uid="alumni_cms.pages.deleted")

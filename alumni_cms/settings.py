@@ -390,7 +390,7 @@ STATS_REPEAT_WINDOW = timedelta(minutes=30)  # the same visitor again within it 
 # used), e.g. HTTP_X_FORWARDED_FOR; empty: REMOTE_ADDR.
 STATS_CLIENT_IP_HEADER = env("STATS_CLIENT_IP_HEADER", default="")
 # Public pages served whole from the cache to anonymous visitors for this long (0: off); any
-# content change drops them at once (alumni_cms/pagecache.py).
+# content change drops them at once (core/pagecache.py).
 STATS_PAGE_CACHE_SECONDS = env.int("STATS_PAGE_CACHE_SECONDS", default=120)
 # The daily WeChat statistics sync fetches each of this many past days not stored yet.
 STATS_WECHAT_CATCH_UP_DAYS = 7

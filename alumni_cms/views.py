@@ -4,9 +4,9 @@ from django.shortcuts import render
 
 from activities.selectors import activities_upcoming, signup_status
 from alumni.models import AlumniProfile
-from alumni_cms.pagecache import cache_public_page
 from alumni_cms.prepared import PreparedRows
 from articles.selectors import articles_published
+from core.pagecache import cache_public_page
 from donations.models import DonationProject
 from donations.selectors import donation_progress, projects_with_progress
 

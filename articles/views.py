@@ -7,8 +7,8 @@ from django.utils import translation
 from django.utils.safestring import SafeString
 
 from alumni_cms.memo import Fragments
-from alumni_cms.pagecache import cache_public_page
 from alumni_cms.views import paginate
+from core.pagecache import cache_public_page
 
 from .models import Article, ArticlePhoto
 from .selectors import (

@@ -1,4 +1,4 @@
-"""Whole-page caching of public pages for anonymous visitors (alumni_cms.pagecache)."""
+"""Whole-page caching of public pages for anonymous visitors (core.pagecache)."""
 
 import re
 

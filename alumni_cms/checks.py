@@ -85,6 +85,16 @@ def production_settings_check(app_configs=None, **kwargs) -> list[Error]:
                 id="alumni_cms.E007",
             )
         )
+    if settings.SECURE_PROXY_SSL_HEADER and not settings.STATS_CLIENT_IP_HEADER:
+        errors.append(
+            Error(
+                "BEHIND_TLS_PROXY is on but STATS_CLIENT_IP_HEADER is empty: every visitor "
+                "would have the proxy's address, so one person's failed logins or sign-ups "
+                "would lock everyone out.",
+                hint="Set STATS_CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR (deploy/nginx sends it).",
+                id="alumni_cms.E008",
+            )
+        )
     return errors
 
 

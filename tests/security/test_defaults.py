@@ -44,6 +44,8 @@ def production(settings, tmp_path):
     settings.WECHAT_APP_SECRET = secrets.token_hex(16)
     settings.WECHAT_TOKEN = secrets.token_hex(16)
     settings.WECHAT_ENCODING_AES_KEY = _aes_key()
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.STATS_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     return settings
 
 
@@ -126,6 +128,11 @@ def test_deploy_check_refuses_the_generated_secret_key(production, tmp_path):
 def test_deploy_check_refuses_a_site_url_on_this_machine(production, url):
     production.SITE_URL = url
     assert our_errors() == {"alumni_cms.E007"}
+
+
+def test_deploy_check_refuses_a_proxy_without_the_client_address_header(production):
+    production.STATS_CLIENT_IP_HEADER = ""
+    assert our_errors() == {"alumni_cms.E008"}
 
 
 def test_deploy_check_error_names_the_variable_to_set(production):

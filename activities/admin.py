@@ -8,7 +8,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from alumni.models import mask_phone
-from alumni_cms.spreadsheet import escape_formula
+from core.spreadsheet import escape_formula
 from editorial.admin import EditorialAdminMixin
 
 from .errors import SignupError

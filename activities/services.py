@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alumni_cms.throttle import Throttled, throttle
+from core.throttle import Throttled, throttle
 from editorial.models import State
 
 from .errors import SignupError

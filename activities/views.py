@@ -3,9 +3,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from alumni_cms.throttle import client_ip
-from alumni_cms.views import paginate
 from core.pagecache import cache_public_page
+from core.paging import paginate
+from core.throttle import client_ip
 
 from .errors import SignupError
 from .forms import SignupForm

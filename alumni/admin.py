@@ -9,8 +9,8 @@ from import_export import resources, widgets
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
-from alumni_cms.admin import IsSetFilter
-from alumni_cms.spreadsheet import FormulaSafeResourceMixin
+from core.admin import IsSetFilter
+from core.spreadsheet import FormulaSafeResourceMixin
 from editorial.admin import EditorialAdminMixin
 
 from .models import AlumniProfile, Alumnus, Branch, Gender

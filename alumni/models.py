@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alumni_cms.text import SingleLineTextMixin
+from core.text import SingleLineTextMixin
 from editorial.models import EditorialItem
 
 

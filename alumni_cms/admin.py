@@ -6,24 +6,3 @@ from django.utils.translation import gettext_lazy as _
 admin.site.site_header = _("Alumni association content management")
 admin.site.site_title = _("Alumni association content management")
 admin.site.index_title = _("Content and alumni records")
-
-
-class IsSetFilter(admin.SimpleListFilter):
-    """A list filter on whether `field` holds a value (IS NOT NULL) or not.
-
-    Subclasses give `title`, `parameter_name`, `field` and `options`: the value and label
-    for "set" first, then for "not set", in the order the sidebar lists them.
-    """
-
-    field = ""
-    options: tuple[tuple[str, str], tuple[str, str]] = (("yes", _("Yes")), ("no", _("No")))
-    lists_unset_first = False
-
-    def lookups(self, request, model_admin):
-        return list(reversed(self.options)) if self.lists_unset_first else list(self.options)
-
-    def queryset(self, request, queryset):
-        (is_set, _set_label), (unset, _unset_label) = self.options
-        if self.value() in (is_set, unset):
-            return queryset.filter(**{f"{self.field}__isnull": self.value() == unset})
-        return queryset

@@ -55,8 +55,8 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )
 X_FRAME_OPTIONS = "SAMEORIGIN"  # the admin previews an item inside a frame of its own origin
-# A refused CSRF token shows the site's own page (alumni_cms/errors.py), not Django's English one.
-CSRF_FAILURE_VIEW = "alumni_cms.errors.csrf_failure"
+# A refused CSRF token shows the site's own page (core/errors.py), not Django's English one.
+CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
 # django-ckeditor bundles CKEditor 4, whose free line is no longer maintained upstream; the
 # editor only runs for logged-in staff and its output is sanitized with nh3 before storage.
 SILENCED_SYSTEM_CHECKS = ["ckeditor.W001"]
@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # A null character anywhere, or a number beyond 64 bits: the 400 page, not a 500.
-    "alumni_cms.middleware.BadInputMiddleware",
+    "core.middleware.BadInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -116,7 +116,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "alumni_cms.context_processors.site",
+                "core.context_processors.site",
             ],
         },
     },
@@ -159,11 +159,11 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "alumni_cms.throttle.client_ip"
-AXES_LOCKOUT_CALLABLE = "alumni_cms.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 
-# Throttles (alumni_cms/throttle.py): each limit is (window seconds, at most requests).
+# Throttles (core/throttle.py): each limit is (window seconds, at most requests).
 # The cache that holds the counters; every web process must share it (Redis in production).
 THROTTLE_CACHE = "default"
 # Login attempts (admin and liaison portal) from one client address, right or wrong.
@@ -269,7 +269,7 @@ ACTIVITIES_SIGNUP_IP_LIMITS = [(60, 10), (3600, 60)]
 ACTIVITIES_SIGNUP_PHONE_LIMITS = [(3600, 5)]
 
 # Exports: django-import-export drops a leading "=" from every exported cell; our resources
-# also quote every cell a spreadsheet would run (alumni_cms/spreadsheet.py).
+# also quote every cell a spreadsheet would run (core/spreadsheet.py).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # Editorial workflow
@@ -397,12 +397,12 @@ STATS_WECHAT_CATCH_UP_DAYS = 7
 
 # Logging: one console handler (the service manager keeps it) whose filter masks registration
 # tokens, query strings (callback signatures, OAuth codes, searches), e-mail addresses and
-# mobile numbers in every record (alumni_cms/redaction.py). Django's own loggers hand their
+# mobile numbers in every record (core/redaction.py). Django's own loggers hand their
 # records to it too, instead of to DEFAULT_LOGGING's handlers, and so does the Celery worker.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "alumni_cms.redaction.RedactFilter"}},
+    "filters": {"redact": {"()": "core.redaction.RedactFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {

@@ -7,17 +7,17 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
+from core.lockout import login_throttled
+from core.media import serve_media
 from editorial.uploads import editor_image_browse, editor_image_upload
 
 from . import views
-from .lockout import login_throttled
-from .media import serve_media
 
 # Chinese pages in the site's style instead of Django's English ones (used when DEBUG is off).
-handler400 = "alumni_cms.errors.bad_request"
-handler403 = "alumni_cms.errors.permission_denied"
-handler404 = "alumni_cms.errors.page_not_found"
-handler500 = "alumni_cms.errors.server_error"
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),

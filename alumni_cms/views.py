@@ -1,21 +1,11 @@
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from django.shortcuts import render
 
 from activities.selectors import activities_upcoming, signup_status
 from alumni.models import AlumniProfile
-from alumni_cms.prepared import PreparedRows
 from articles.selectors import articles_published
 from core.pagecache import cache_public_page
 from donations.models import DonationProject
 from donations.selectors import donation_progress, projects_with_progress
-
-PER_PAGE = 12
-
-
-def paginate(request, rows: QuerySet | PreparedRows, *, per_page: int = PER_PAGE) -> Page:
-    """The page `?page=` asks for; a missing or bad number gives the first, too big the last."""
-    return Paginator(rows, per_page).get_page(request.GET.get("page"))
 
 
 @cache_public_page

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from alumni.models import Branch
-from alumni_cms.text import validate_single_line
+from core.text import validate_single_line
 from editorial.images import process_photo
 
 from .models import Article, ArticlePhoto

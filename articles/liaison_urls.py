@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from alumni_cms.lockout import login_throttled
+from core.lockout import login_throttled
 
 from . import liaison_views as views
 

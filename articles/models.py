@@ -3,7 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from alumni_cms.text import SingleLineTextMixin
+from core.text import SingleLineTextMixin
 from editorial.fields import PhotoField
 from editorial.models import AUTHOR_MAX_LENGTH, EditorialItem
 

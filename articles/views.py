@@ -6,9 +6,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import SafeString
 
-from alumni_cms.memo import Fragments
-from alumni_cms.views import paginate
+from core.memo import Fragments
 from core.pagecache import cache_public_page
+from core.paging import paginate
 
 from .models import Article, ArticlePhoto
 from .selectors import (

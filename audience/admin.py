@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from alumni.models import mask_email, mask_phone
-from alumni_cms.admin import IsSetFilter
-from alumni_cms.queueing import enqueue
+from core.admin import IsSetFilter
+from core.queueing import enqueue
 from wechat.errors import RetryableError
 
 from . import selectors, services

@@ -2,7 +2,7 @@
 
 from django.dispatch import receiver
 
-from alumni_cms.queueing import enqueue
+from core.queueing import enqueue
 from wechat.models import CallbackEvent
 from wechat.signals import callback_received
 

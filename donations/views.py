@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404, render
 
-from alumni_cms.views import paginate
 from core.pagecache import cache_public_page
+from core.paging import paginate
 
 from .models import DonationProject
 from .selectors import donation_progress, donor_wall, projects_with_progress

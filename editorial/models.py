@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alumni_cms.text import SingleLineTextMixin
+from core.text import SingleLineTextMixin
 
 from .fields import PhotoField
 from .html import html_to_text, sanitize_html

@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from alumni_cms.text import one_line
+from core.text import one_line
 
 from .models import EditorialItem, State
 

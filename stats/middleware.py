@@ -5,7 +5,7 @@ import logging
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
-from alumni_cms.throttle import client_ip
+from core.throttle import client_ip
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from alumni_cms.spreadsheet import escape_formula
+from core.spreadsheet import escape_formula
 
 from .charts import CHART_SERIES_MAX, bar_chart, line_chart
 from .forms import PRESETS, DateRangeForm

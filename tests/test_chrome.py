@@ -1,9 +1,9 @@
-"""The public pages' header and language buttons, rendered once per process (alumni_cms.memo)."""
+"""The public pages' header and language buttons, rendered once per process (core.memo)."""
 
 import pytest
 from django.urls import reverse
 
-from alumni_cms.memo import Fragments
+from core.memo import Fragments
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
 """What a visitor sees when a request fails (DEBUG off, as in production): the site's own
-Chinese pages (alumni_cms/errors.py, templates/4xx.html and 500.html), not Django's English text.
+Chinese pages (core/errors.py, templates/4xx.html and 500.html), not Django's English text.
 """
 
 import pytest
@@ -72,7 +72,7 @@ def test_error_pages_speak_english_to_a_visitor_who_chose_it(client, settings):
 
 
 def test_server_error_page_falls_back_to_plain_chinese_when_its_template_fails(rf, monkeypatch):
-    from alumni_cms import errors
+    from core import errors
 
     def broken(name):
         raise RuntimeError("the template engine is broken too")

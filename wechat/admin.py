@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from alumni_cms.queueing import unqueued
+from core.queueing import unqueued
 from editorial.errors import EditorialError
 from editorial.publishing import item_by_key, item_preflight
 

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from alumni_cms.queueing import enqueue
+from core.queueing import enqueue
 from editorial.errors import InvalidValueError, NotAllowedError, TransitionError
 from editorial.models import State
 from editorial.publishing import (

@@ -16,7 +16,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from alumni.models import Alumnus
-from alumni_cms.throttle import Throttled, throttle
+from core.throttle import Throttled, throttle
 from wechat.errors import WeChatError
 from wechat.gateway import WeChatGateway
 
@@ -101,7 +101,7 @@ def _code_hash(*, follower: Follower, code: str) -> str:
 def _rate_limit(scopes: list[str], limits: list[tuple[int, int]], message=None) -> None:
     """Count one request against each scope; raises RateLimitedError when any is spent.
 
-    The count is atomic (alumni_cms.throttle): of many requests at once, only as many as the
+    The count is atomic (core.throttle): of many requests at once, only as many as the
     limit allows get through.
     """
     try:

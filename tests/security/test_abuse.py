@@ -12,11 +12,11 @@ from django.db import connection
 from django.urls import reverse
 
 from activities.models import Registration
-from alumni_cms.throttle import Throttled, throttle
 from audience.errors import RateLimitedError
 from audience.models import BindingCode, Channel, RecordRequest
 from audience.services import binding_code_send
 from audience.views import SESSION_OPENID
+from core.throttle import Throttled, throttle
 from editorial.models import State
 from tests.factories import (
     ActivityFactory,

@@ -16,8 +16,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from PIL import ExifTags, Image
 
-from alumni_cms.media import serve_media
 from articles.models import Article
+from core.media import serve_media
 from donations.models import DonationProject
 from tests.factories import ArticleFactory, photo_bytes, photo_upload, png_header_only
 

@@ -48,6 +48,7 @@ def _count(cache, scope: str, seconds: int) -> tuple[str, int, float]:
     expiry, Redis's and locmem's keep it).
     """
     # Hashed: the cache holds no phone number or address in the clear, and keys stay short.
+    # The salt keeps the module's first name, so counters open at a deploy carry on.
     name = salted_hmac("alumni_cms.throttle", scope, algorithm="sha256").hexdigest()[:32]
     base = f"throttle:{name}:{seconds}"
     for _attempt in range(3):

@@ -4,7 +4,7 @@ from django import template
 from django.template.loader import get_template
 from django.utils import translation
 
-from alumni_cms.memo import chrome as fragments
+from core.memo import chrome as fragments
 
 register = template.Library()
 

@@ -376,8 +376,12 @@ AUDIENCE_SYNC_UPSERT_CHUNK = 1000  # followers per user/info round (10 calls) an
 # tagging calls); a larger one goes to the worker.
 AUDIENCE_SEGMENT_SYNC_INLINE_MAX = 2500
 
-# Statistics (page views are buffered in the cache and flushed every minute by the beat task)
+# Statistics (page views: counted in Redis and flushed every minute by the beat task, or
+# added to the database at once where there is no Redis; stats/counters.py)
 STATS_COUNT_VIEWS = env.bool("STATS_COUNT_VIEWS", default=True)
+# The Redis server holding the view counts; empty: the default cache's when CACHE_URL is
+# redis://, else none (each counted view is then a database write).
+STATS_REDIS_URL = env("STATS_REDIS_URL", default="")
 # URL name of each public detail page whose views are counted -> the model it shows (by `pk`).
 STATS_COUNTED_VIEWS = {
     "articles:detail": "articles.Article",

@@ -12,11 +12,9 @@ callgrind, twice: with `--requests` and with 5 × that many requests; the differ
 by the extra requests is one request's instructions, without start-up and warm-up.
 
 Same database and settings as bench/views_bench.py (a seeded SQLite file, Redis for the view
-buffer when it answers, DEBUG off, page cache off). "article detail, counted" serves the
+counts when it answers, DEBUG off, page cache off). "article detail, counted" serves the
 detail page with STATS_COUNT_VIEWS on and a new visitor each request (every view counted,
-the worst case), and hands the views to the buffer in batches of 500 (`OUTBOX_BATCH`) and at
-the end, so the batches' cost is in: under callgrind a request takes ~50 times as long, and the
-outbox thread's half-second timer would otherwise send a batch every few views.
+the worst case).
 
 Instructions are not seconds (a cache miss or a system call costs more than an add), so these
 ratios check the wrk figures rather than replace them: the work a page does, without the noise.
@@ -37,11 +35,6 @@ import itertools, sys, django
 django.setup()
 from django.conf import settings
 from django.test import Client
-from stats import buffer
-from stats.buffer import outbox
-# Under callgrind a request takes ~50 times as long, so the outbox thread's half-second batches
-# would hold a few views each instead of a busy server's hundreds; batches of OUTBOX_BATCH.
-buffer.OUTBOX_SECONDS = 3600
 path, requests, counting = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "on"
 settings.STATS_COUNT_VIEWS = counting
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) AppleWebKit/605.1.15 MicroMessenger/8.0.47"
@@ -53,7 +46,6 @@ def serve(n):
         ip = f"10.{v // 65536 % 256}.{v // 256 % 256}.{v % 256}"
         response = client.get(path, HTTP_X_FORWARDED_FOR=ip)
         assert response.status_code == 200, response.status_code
-    outbox.send()
 serve(20)  # warm-up: templates compiled, queries prepared, connections open, salt read
 serve(requests)
 """

@@ -14,5 +14,5 @@ ROOT_URLCONF = "bench.urls"
 TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "templates"]
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 
-# Each bench run keeps its view buffer apart from other runs on the same Redis.
+# Each bench run keeps its view counts apart from other runs on the same Redis.
 CACHES["default"]["KEY_PREFIX"] = os.environ.get("BENCH_KEY_PREFIX", "")

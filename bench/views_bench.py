@@ -176,7 +176,6 @@ MICRO = """
 import itertools, json, sys, time, django
 django.setup()
 from django.test import Client
-from stats.buffer import outbox
 from stats.services import view_record
 from django.conf import settings
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) AppleWebKit/605.1.15 MicroMessenger/8.0.47"
@@ -189,14 +188,12 @@ def ip():
 def views(n=500):
     for _ in range(n):
         view_record(model_label="articles.Article", object_id=PK, ip=ip(), user_agent=UA)
-    outbox.send()  # what the outbox thread does, included in the cost
 def load(path, n=50):
     for _ in range(n):
         client.get(path, HTTP_X_FORWARDED_FOR=ip())
 def counted(n=50):
     settings.STATS_COUNT_VIEWS = True
     load(DETAIL, n)
-    outbox.send()
     settings.STATS_COUNT_VIEWS = False
 client = Client(HTTP_HOST="127.0.0.1", HTTP_USER_AGENT=UA)
 for path in PAGES.values():
@@ -207,7 +204,7 @@ COUNTED = "article detail, counted"
 best = {"count one view": float("inf"), COUNTED: float("inf")}
 best.update({name: float("inf") for name in [*PAGES, *CACHED]})
 def timed(name, run, n):
-    # CPU time of the whole process (the outbox thread's too): other load changes it little.
+    # CPU time of the whole process: other load changes it little.
     start = time.process_time()
     run()
     best[name] = min(best[name], (time.process_time() - start) / n)

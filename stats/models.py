@@ -1,8 +1,8 @@
 """Reading statistics: daily page-view counters and the WeChat read statistics (datacube).
 
-Nothing here identifies a reader. A page view becomes a count in `DailyViews` once the buffer is
-flushed; the daily salted hash that told repeat visitors apart lives only in the cache and
-expires with the day (see `stats.buffer`).
+Nothing here identifies a reader. A page view becomes a count in `DailyViews` (through Redis or
+at once); the daily salted hash that told repeat visitors apart lives only in the cache and
+expires with the day (see `stats.counters`).
 """
 
 from django.contrib.contenttypes.models import ContentType
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DailyViews(models.Model):
-    """Public page views of one item on one day (Asia/Shanghai), as flushed from the buffer."""
+    """Public page views of one item on one day (Asia/Shanghai), as counted by stats.counters."""
 
     content_type = models.ForeignKey(
         ContentType, on_delete=models.CASCADE, verbose_name=_("content type")
@@ -39,7 +39,7 @@ class DailyViews(models.Model):
 
 
 class FlushBatch(models.Model):
-    """A buffer batch already written to `DailyViews`, so a retried flush never counts it twice."""
+    """A Redis batch already written to `DailyViews`, so a retried flush never counts it twice."""
 
     token = models.CharField(max_length=32, unique=True)
     flushed_at = models.DateTimeField(default=timezone.now, db_index=True)

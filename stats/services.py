@@ -1,8 +1,9 @@
 """Counting page views and storing WeChat read statistics.
 
-A public page view goes `ViewCountMiddleware` → `view_record` (cache only) → `views_flush`
-(every minute, by `stats.tasks.views_flush_task`) → `DailyViews`. WeChat's datacube rows go
-`wechat_stats_sync` → `wechat_stats_store` → `WeChatArticleStat` / `WeChatReadSource`.
+A public page view goes `ViewCountMiddleware` → `view_record` → `DailyViews`, on Redis through
+a hash that `views_flush` empties every minute (`stats.tasks.views_flush_task`; see
+stats.counters). WeChat's datacube rows go `wechat_stats_sync` → `wechat_stats_store` →
+`WeChatArticleStat` / `WeChatReadSource`.
 """
 
 import dataclasses
@@ -23,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .buffer import View, day_salt, outbox, view_buffer
+from . import counters
 from .errors import StatsRowError
 from .models import (
     DailyViews,
@@ -101,67 +102,77 @@ def _day_at(timestamp: float) -> _Day:
 def view_record(
     *, model_label: str, object_id: int, ip: str, user_agent: str, now: datetime | None = None
 ) -> bool:
-    """Queue one public view of an item for counting; False for a robot, which is not counted.
+    """Count one public view of an item; False for a robot, which is not counted.
 
-    The view reaches the cache buffer within OUTBOX_SECONDS (stats.buffer), where the same
-    visitor (IP and User-Agent) viewing the same item again within STATS_REPEAT_WINDOW is not
-    counted. Only a daily salted hash of the visitor reaches the cache, and only until the
-    window or the day ends. Raises whatever the cache raises when the day's salt is first read.
+    The same visitor (IP and User-Agent) viewing the same item again within STATS_REPEAT_WINDOW
+    is not counted again, and counts as one visitor a day. Only a daily salted hash of the
+    visitor reaches the cache, and only until the window or the day ends. The view reaches
+    `DailyViews` at once or with the next `views_flush` (see stats.counters). Raises whatever
+    the cache or Redis raises.
     """
     if is_bot(user_agent):
         return False
     timestamp = now.timestamp() if now is not None else clock()
     day = _day_at(timestamp)
-    buffer = view_buffer()
-    visitor = visitor_hash(salt=day_salt(buffer, day.day), ip=ip, user_agent=user_agent)
-    item = f"{model_label.lower()}|{int(object_id)}"
-    outbox.add(
-        buffer,
-        View(
-            seen_key=f"stats:seen:{visitor}:{item}",
-            visitor_key=f"stats:visitor:{day.iso}:{visitor}:{item}",
-            fields=f"{day.iso}|{item}|",
-            repeat_seconds=max(1, int(settings.STATS_REPEAT_WINDOW.total_seconds())),
-            # The visitor mark lives until a minute after the site's midnight.
-            visitor_expires=int(day.ends) + 60,
-        ),
+    visitor = visitor_hash(salt=counters.day_salt(day.day), ip=ip, user_agent=user_agent)
+    label, object_id = model_label.lower(), int(object_id)
+    item = f"{label}|{object_id}"
+    window = int(settings.STATS_REPEAT_WINDOW.total_seconds())
+    if not counters.mark(f"stats:seen:{visitor}:{item}", window):
+        return True
+    # The visitor mark lives until a minute after the site's midnight.
+    new_visitor = counters.mark(
+        f"stats:visitor:{day.iso}:{visitor}:{item}", int(day.ends + 60 - timestamp)
     )
+    counters.add(day=day.day, label=label, object_id=object_id, visitor=new_visitor)
     return True
 
 
 def views_flush() -> int:
-    """Move the buffered counts into `DailyViews`; returns how many day rows it added to.
+    """Move the counts waiting in Redis into `DailyViews`; returns how many day rows it added
+    to (0 on the database store, where views are added at once).
 
     Safe to run twice, or in two workers at once: a batch is written under its token once
-    (`FlushBatch`), and a batch whose write failed stays in the buffer for the next run.
-    Raises database errors (the batch is then kept).
+    (`FlushBatch`), and a batch whose write failed stays in Redis for the next run.
+    Raises database and Redis errors (the batch is then kept).
     """
-    outbox.send()  # this process's latest views; other processes send theirs on their own
-    buffer = view_buffer()
-    token, counts = buffer.claim()
-    if not token:
-        return 0
-    rows = _daily_rows(counts)
-    with transaction.atomic():
-        _batch, created = FlushBatch.objects.get_or_create(token=token)
-        if created:
-            _upsert_daily_views(rows)
-        FlushBatch.objects.filter(flushed_at__lt=timezone.now() - FLUSH_BATCHES_KEPT).delete()
-    buffer.release(token)
-    return len(rows) if created else 0
+    added = 0
+    for token, counts in counters.batches():
+        rows = _daily_rows(counts)
+        with transaction.atomic():
+            _batch, created = FlushBatch.objects.get_or_create(token=token)
+            if created:
+                daily_views_add(rows)
+                added += len(rows)
+            FlushBatch.objects.filter(flushed_at__lt=timezone.now() - FLUSH_BATCHES_KEPT).delete()
+        counters.release(token)
+    return added
 
 
-def _daily_rows(counts: dict[str, int]) -> dict[tuple[int, int, date], list[int]]:
-    """{(content type id, object id, day): [views, visitors]} from the buffer's fields."""
-    content_types: dict[str, int | None] = {}
-    rows: dict[tuple[int, int, date], list[int]] = {}
+def _daily_rows(counts: dict[str, int]) -> dict[tuple[str, int, date], list[int]]:
+    """{(model label, object id, day): [views, visitors]} from a batch's fields."""
+    rows: dict[tuple[str, int, date], list[int]] = {}
     for field, count in counts.items():
         try:
             day, label, object_id, kind = field.split("|")
-            key_day, key_object = date.fromisoformat(day), int(object_id)
+            key = (label, int(object_id), date.fromisoformat(day))
         except ValueError:
             logger.warning("Dropped a malformed view counter %r", field)
             continue
+        rows.setdefault(key, [0, 0])[0 if kind == "v" else 1] += int(count)
+    return rows
+
+
+def daily_views_add(rows: dict[tuple[str, int, date], list[int]]) -> None:
+    """Add {(model label, object id, day): [views, visitors]} to the stored `DailyViews`.
+
+    One INSERT … ON CONFLICT DO UPDATE per row (PostgreSQL and SQLite): atomic per row without
+    a lock, and right even if another writer got there first. Unknown models are logged and
+    dropped.
+    """
+    content_types: dict[str, int | None] = {}
+    params = []
+    for (label, object_id, day), (views, visitors) in sorted(rows.items()):
         if label not in content_types:
             try:
                 content_types[label] = ContentType.objects.get_for_model(apps.get_model(label)).pk
@@ -170,15 +181,9 @@ def _daily_rows(counts: dict[str, int]) -> dict[tuple[int, int, date], list[int]
         if content_types[label] is None:
             logger.warning("Dropped view counters of an unknown model %r", label)
             continue
-        row = rows.setdefault((content_types[label], key_object, key_day), [0, 0])
-        row[0 if kind == "v" else 1] += int(count)
-    return rows
-
-
-def _upsert_daily_views(rows: dict[tuple[int, int, date], list[int]]) -> None:
-    # One INSERT … ON CONFLICT DO UPDATE adding to the stored numbers (PostgreSQL and SQLite):
-    # atomic per row without a lock, and right even if another writer got there first.
-    if not rows:
+        day_value = connection.ops.adapt_datefield_value(day)
+        params.append((content_types[label], object_id, day_value, views, visitors))
+    if not params:
         return
     quote = connection.ops.quote_name
     table = quote(DailyViews._meta.db_table)
@@ -189,10 +194,6 @@ def _upsert_daily_views(rows: dict[tuple[int, int, date], list[int]]) -> None:
         f"ON CONFLICT ({content_type}, object_id, day) DO UPDATE SET "
         f"views = {table}.views + excluded.views, visitors = {table}.visitors + excluded.visitors"
     )
-    params = [
-        (ct, object_id, connection.ops.adapt_datefield_value(day), views, visitors)
-        for (ct, object_id, day), (views, visitors) in sorted(rows.items())
-    ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 

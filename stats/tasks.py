@@ -10,7 +10,8 @@ from .services import datacube_rows, views_flush, wechat_stats_catch_up, wechat_
 
 @shared_task(acks_late=True)
 def views_flush_task() -> int:
-    """Move the buffered page views into the daily counters (every minute). Safe to run twice."""
+    """Move the page views counted in Redis into the daily counters (every minute; nothing to
+    do without Redis). Safe to run twice."""
     return views_flush()
 
 

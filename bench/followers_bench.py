@@ -26,7 +26,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alumni_cms.settings")
 
 EMULATOR = """
 import sys
-from wechat.emulator import EmulatorConfig, EmulatorServer
+from wechat_emulator import EmulatorConfig, EmulatorServer
 config = EmulatorConfig(app_id="wx-bench", app_secret="bench-secret",
                         follower_count=int(sys.argv[2]), page_size=10_000)
 EmulatorServer(port=int(sys.argv[1]), config=config).serve_forever()
@@ -80,7 +80,7 @@ def main() -> None:
 
     from audience.models import Follower
     from audience.services import followers_sync
-    from wechat.emulator import EmulatorClient
+    from wechat_emulator import EmulatorClient
 
     child, url = start_emulator(args.followers)
     settings.WECHAT_API_BASE_URL = url

@@ -36,7 +36,7 @@ def _photo(n: int) -> bytes:
 
 def _serve(config, queue) -> None:
     """The emulator in a process of its own, as WeChat is a server of its own."""
-    from wechat.emulator import EmulatorServer
+    from wechat_emulator import EmulatorServer
 
     server = EmulatorServer(port=0, config=config)
     queue.put(server.url)
@@ -60,7 +60,7 @@ def main() -> int:
 
     import multiprocessing
 
-    from wechat.emulator import EmulatorClient, EmulatorConfig
+    from wechat_emulator import EmulatorClient, EmulatorConfig
 
     config = EmulatorConfig(
         app_id="wx-bench", app_secret="bench-secret", account_type="service", follower_count=1000

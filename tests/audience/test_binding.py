@@ -19,7 +19,7 @@ from audience.services import (
 from tests.audience.conftest import mailed_code
 from tests.audience.support import SENT
 from tests.factories import AlumnusFactory, FollowerFactory
-from wechat.emulator import openid_for
+from wechat_emulator import openid_for
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from audience.models import Follower, FollowerDailyCount, SegmentMember
 from audience.services import follower_event_apply, followers_sync
 from tests.factories import AlumnusFactory, FollowerFactory, SegmentFactory
-from wechat.emulator import openid_for
 from wechat.models import CallbackEvent
+from wechat_emulator import openid_for
 
 
 def _event(openid: str, kind: str, at: datetime) -> CallbackEvent:

@@ -11,8 +11,8 @@ from audience.models import Follower, FollowerDailyCount, FollowerSyncRun, SyncS
 from audience.services import followers_sync
 from tests.audience.support import seed_failing_nth
 from tests.factories import FollowerFactory
-from wechat.emulator import openid_for
 from wechat.errors import RetryableError
+from wechat_emulator import openid_for
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 from audience.models import Follower, FollowerSyncRun, SyncStatus
 from audience.tasks import followers_sync_task, segment_sync_task
 from tests.factories import SegmentFactory
-from wechat.emulator import openid_for
 from wechat.errors import InvalidRequestError
 from wechat.gateway import WeChatGateway
+from wechat_emulator import openid_for
 
 
 def authorize(gateway, emulator, openid=None, state="s1") -> dict:

@@ -15,8 +15,8 @@ from tests.factories import (
     RegistrationFactory,
     SegmentFactory,
 )
-from wechat.emulator import openid_for
 from wechat.services import tag_choices
+from wechat_emulator import openid_for
 
 pytestmark = pytest.mark.django_db
 

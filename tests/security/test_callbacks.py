@@ -14,9 +14,9 @@ from tests.factories import PushableArticleFactory, PushFactory
 from tests.wechat.support import mass_finish_xml
 from wechat import callbacks as wechat_callbacks
 from wechat.constants import EMULATOR_TOKEN
-from wechat.emulator import callbacks as emulator
 from wechat.errors import CallbackPayloadError
 from wechat.models import CallbackEvent, PushState
+from wechat_emulator import callbacks as emulator
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ import uuid
 import pytest
 
 from tests.wechat.support import image_bytes
-from wechat.emulator import EmulatorConfig, EmulatorServer
 from wechat.gateway import AccessTokenCache, ArticleFields, WeChatGateway
 from wechat.services import tag_choices_forget
+from wechat_emulator import EmulatorConfig, EmulatorServer
 
 # Short delays and few followers keep the suite fast; paging still spans several pages.
 TEST_EMULATOR_CONFIG = EmulatorConfig(

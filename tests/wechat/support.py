@@ -18,7 +18,7 @@ def api_calls(emulator, path: str) -> int:
 
 def mass_finish_xml(*, msg_id: str = "1000000001", create_time: int = 1_700_000_000) -> str:
     """A MASSSENDJOBFINISH push as the emulator (and WeChat) writes it."""
-    from wechat.emulator import callbacks
+    from wechat_emulator import callbacks
 
     send = {
         "msg_id": msg_id,
@@ -40,7 +40,7 @@ def mass_finish_xml(*, msg_id: str = "1000000001", create_time: int = 1_700_000_
 
 def signed_post(client, xml: str, *, token: str, aes_key: str = "", app_id: str = ""):
     """POST `xml` to the callback view signed (and encrypted when `aes_key`) like WeChat."""
-    from wechat.emulator import callbacks
+    from wechat_emulator import callbacks
 
     url, body = callbacks.signed_request(
         url="/wechat/callback/",

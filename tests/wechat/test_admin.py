@@ -1,8 +1,8 @@
 import pytest
 
 from tests.factories import UserFactory
-from wechat.emulator import openid_for
 from wechat.models import CallbackEvent
+from wechat_emulator import openid_for
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ import uuid
 import pytest
 
 from tests.wechat.support import mass_finish_xml, signed_post
-from wechat.emulator import callbacks
 from wechat.models import CallbackEvent
 from wechat.signals import callback_received
+from wechat_emulator import callbacks
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@
 import json
 
 from tests.wechat.support import image_bytes
-from wechat.emulator import EmulatorConfig, EmulatorServer, openid_for
 from wechat.gateway import ArticleFields, WeChatGateway
+from wechat_emulator import EmulatorConfig, EmulatorServer, openid_for
 
 
 def _token(state) -> str:

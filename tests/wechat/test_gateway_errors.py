@@ -1,7 +1,6 @@
 import pytest
 from django.utils import translation
 
-from wechat.emulator import EmulatorClient
 from wechat.errors import (
     DuplicateSendError,
     InvalidRequestError,
@@ -9,6 +8,7 @@ from wechat.errors import (
     RetryableError,
     TokenError,
 )
+from wechat_emulator import EmulatorClient
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 import pytest
 
 from tests.wechat.support import api_calls
-from wechat.emulator import openid_for
 from wechat.errors import InvalidRequestError
+from wechat_emulator import openid_for
 
 
 def test_follower_pages_end_with_an_empty_page(emulator, gateway):

@@ -143,7 +143,7 @@ def test_author_cancels_a_push_before_it_starts(client, push_editor, emulator):
 
 
 def test_preview_button_sends_to_the_given_openid(client, push_editor, emulator):
-    from wechat.emulator import openid_for
+    from wechat_emulator import openid_for
 
     push = PushFactory(created_by=push_editor, items=[article_with_images(1)])
     client.force_login(push_editor)

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from editorial.publishing import item_key
 from tests.wechat.push_support import approved_push, article_with_images, run_push
-from wechat.emulator import openid_for
 from wechat.models import Push, PushState
 from wechat.services import push_create, push_drafts_cleanup, push_preview
+from wechat_emulator import openid_for
 
 pytestmark = pytest.mark.django_db
 

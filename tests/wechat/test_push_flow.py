@@ -294,8 +294,8 @@ def test_scheduled_push_waits_for_its_time(
 
 def test_preview_reaches_one_follower_and_is_remembered(emulator, push_editor):
     from editorial.publishing import item_key
-    from wechat.emulator import openid_for
     from wechat.services import preview_openid, push_create
+    from wechat_emulator import openid_for
 
     push = push_create(by=push_editor, keys=[item_key(article_with_images(1))])
     push_preview(push=push, by=push_editor, openid=openid_for(3))

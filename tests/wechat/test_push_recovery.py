@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from tests.wechat.push_support import approved_push, article_with_images, run_push
 from tests.wechat.support import signed_post
-from wechat.emulator import callbacks
 from wechat.errors import RetryableError
 from wechat.gateway import WeChatGateway
 from wechat.models import Push, PushEventKind, PushState
 from wechat.services import PushRetry, push_advance, push_fail, pushes_dispatch_due
 from wechat.tasks import push_advance_task
+from wechat_emulator import callbacks
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ import contextlib
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from wechat.emulator import EmulatorConfig, EmulatorServer
+from wechat_emulator import EmulatorConfig, EmulatorServer
 
 
 def config_from_settings(**overrides) -> EmulatorConfig:

@@ -3,7 +3,7 @@
 import random
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from ..constants import EMULATOR_TOKEN
+from wechat.constants import EMULATOR_TOKEN
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,3 @@
-from alumni_cms.queueing import unqueued
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -13,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.queueing import unqueued
 from editorial.errors import EditorialError
 from editorial.publishing import item_by_key, item_preflight
 from wechat_emulator import EmulatorClient, EmulatorUnavailable

@@ -338,7 +338,7 @@ def test_two_schedulers_at_once_queue_each_due_push_once(postgres_only, monkeypa
         PushFactory(state=PushState.APPROVED, send_at=past, next_run_at=past).pk for _ in range(30)
     ]
     queued: list[int] = []
-    monkeypatch.setattr("wechat.services._enqueue", queued.append)
+    monkeypatch.setattr("wechat.services.pipeline.enqueue_run", queued.append)
     start = threading.Barrier(2)
     counts: list[int] = []
 

@@ -11,10 +11,11 @@ the callback URL, and injects faults on request. It imports neither Django nor w
 over HTTP; server.py lists the control paths.
 """
 
+from .api.common import index_of, openid_for
 from .client import EmulatorClient, EmulatorUnavailable
 from .config import EmulatorConfig, Faults
 from .server import EmulatorServer
-from .state import EmulatorState, index_of, openid_for
+from .state import EmulatorState
 
 __all__ = [
     "EmulatorClient",

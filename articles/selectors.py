@@ -1,9 +1,8 @@
 """Queries over articles that more than one page needs."""
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet
 
 from alumni.models import Branch
-from alumni_cms.prepared import PreparedQuery, PreparedRows
 from editorial.models import ReviewComment, State
 
 from .models import Article, ArticlePhoto, Category
@@ -29,50 +28,45 @@ DETAIL_FIELDS = (
     "branch__name",
 )
 
-# The public news pages run these few shapes on every request; compiled once (prepared.py).
 
+class CountedRows:
+    """Rows for a `Paginator` that counts them on a lighter queryset.
 
-def _listed():
-    return Article.objects.published().only(*LIST_FIELDS).annotate(**LIST_NAMES)
+    The list's rows join three tables for the names they show; the paginator's COUNT needs none
+    of them (a LEFT JOIN never changes the count), and with thousands of rows the joins were
+    half of the page's time.
+    """
 
+    def __init__(self, rows: QuerySet, *, counted: QuerySet):
+        self.rows = rows
+        self.counted = counted
 
-_published_article = PreparedQuery(
-    lambda pk: (
-        Article.objects.select_related("category", "department", "branch")
-        .only(*DETAIL_FIELDS)
-        # Most news has no photo gallery (pictures sit in the body): then no photo query.
-        .annotate(has_photos=Exists(ArticlePhoto.objects.filter(article_id=OuterRef("pk"))))
-        .filter(pk=pk, state=State.PUBLISHED)
-        .order_by()
-    ),
-    "pk",
-)
-_photos = PreparedQuery(
-    lambda article_id: ArticlePhoto.objects.filter(article_id=article_id).only("image", "caption"),
-    "article_id",
-)
-_published = PreparedQuery(_listed)
-_published_in_category = PreparedQuery(
-    lambda category_id: _listed().filter(category_id=category_id), "category_id"
-)
-_more_in_category = PreparedQuery(
-    lambda pk, category_id: _listed().filter(category_id=category_id).exclude(pk=pk),
-    "pk",
-    "category_id",
-)
-_more = PreparedQuery(lambda pk: _listed().exclude(pk=pk), "pk")
-_categories = PreparedQuery(lambda: Category.objects.all())
+    def count(self) -> int:
+        return self.counted.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        return self.rows[index]
 
 
 def categories_all() -> list[Category]:
     """Every news category, in the office's order (the list page's filter chips)."""
-    return _categories()
+    return list(Category.objects.all())
 
 
 def article_published(*, pk: int) -> Article | None:
     """The published article `pk` with the names it shows (category, department, branch) and
     `has_photos`."""
-    return _published_article.first(pk=pk)
+    return (
+        Article.objects.select_related("category", "department", "branch")
+        .only(*DETAIL_FIELDS)
+        # Most news has no photo gallery (pictures sit in the body): then no photo query.
+        .annotate(has_photos=Exists(ArticlePhoto.objects.filter(article_id=OuterRef("pk"))))
+        .filter(pk=pk, state=State.PUBLISHED)
+        .first()
+    )
 
 
 def article_photos(*, article: Article) -> list[ArticlePhoto]:
@@ -80,22 +74,30 @@ def article_photos(*, article: Article) -> list[ArticlePhoto]:
     came from `article_published` and has none."""
     if getattr(article, "has_photos", True) is False:
         return []
-    return _photos(article_id=article.pk)
+    return list(ArticlePhoto.objects.filter(article_id=article.pk).only("image", "caption"))
 
 
-def articles_published(*, category_id: int | None = None) -> PreparedRows:
-    """Published articles, newest first, with their list fields and names (LIST_NAMES), to
-    slice or give to a Paginator."""
-    if category_id is None:
-        return _published.pages()
-    return _published_in_category.pages(category_id=category_id)
+def _published(category_id: int | None) -> QuerySet[Article]:
+    published = Article.objects.published()
+    return published if category_id is None else published.filter(category_id=category_id)
+
+
+def articles_published(*, category_id: int | None = None) -> QuerySet[Article]:
+    """Published articles, newest first, with their list fields and names (LIST_NAMES)."""
+    return _published(category_id).only(*LIST_FIELDS).annotate(**LIST_NAMES)
+
+
+def articles_to_page(*, category_id: int | None = None) -> CountedRows:
+    """`articles_published` for a Paginator, counted without the names' joins."""
+    return CountedRows(
+        articles_published(category_id=category_id), counted=_published(category_id).order_by()
+    )
 
 
 def articles_more(*, article: Article, count: int = 3) -> list[Article]:
     """The newest other published articles, of the same category when it has one."""
-    if article.category_id:
-        return _more_in_category(limit=count, pk=article.pk, category_id=article.category_id)
-    return _more(limit=count, pk=article.pk)
+    more = articles_published(category_id=article.category_id or None).exclude(pk=article.pk)
+    return list(more[:count])
 
 
 def branch_submissions(*, user):

@@ -15,7 +15,7 @@ from .selectors import (
     article_photos,
     article_published,
     articles_more,
-    articles_published,
+    articles_to_page,
     categories_all,
 )
 
@@ -119,7 +119,7 @@ def article_list(request):
             raise Http404
     page = paginate(
         request,
-        articles_published(category_id=current.pk if current else None),
+        articles_to_page(category_id=current.pk if current else None),
         per_page=NEWS_PER_PAGE,
     )
     return render(

@@ -23,13 +23,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, services
+from . import selectors, services, workflow
 from .errors import EditorialError
 from .models import AuditEntry, State
 from .publishing import PUBLISHABLE_STATES, item_key, item_preflight
 
 # After these transitions the editor is told what WeChat would refuse, before anything is sent.
-PREFLIGHT_TRANSITIONS = {"submit", "approve"}
+PREFLIGHT_TRANSITIONS = {workflow.SUBMIT.name, workflow.APPROVE.name}
 
 # Badge colours chosen to read as traffic lights: grey drafts, amber waiting, green public.
 STATE_COLOURS = {
@@ -122,30 +122,24 @@ class ReviewCommentForm(forms.Form):
 
 
 @dataclass(frozen=True)
-class Transition:
-    """One workflow button: the service it calls and the form it posts, if any."""
+class Button:
+    """How the admin offers one transition of `editorial.workflow`: the service it calls, the
+    form it posts (if any) and its style. Which buttons show, and their labels, come from the
+    workflow table."""
 
-    name: str
     service: Callable
     form_class: type[forms.Form] | None = None
     style: str = ""
 
-    @property
-    def label(self) -> str:
-        return services.TRANSITION_LABELS[self.name]
 
-
-TRANSITIONS = {
-    t.name: t
-    for t in [
-        Transition("submit", services.item_submit, CommentForm, "default"),
-        Transition("recall", services.item_recall),
-        Transition("approve", services.item_approve, CommentForm, "default"),
-        Transition("reject", services.item_reject, RejectForm, "danger"),
-        Transition("schedule", services.item_schedule, ScheduleForm),
-        Transition("publish", services.item_publish, None, "default"),
-        Transition("withdraw", services.item_withdraw, WithdrawForm, "danger"),
-    ]
+BUTTONS = {
+    workflow.SUBMIT.name: Button(services.item_submit, CommentForm, "default"),
+    workflow.RECALL.name: Button(services.item_recall),
+    workflow.APPROVE.name: Button(services.item_approve, CommentForm, "default"),
+    workflow.REJECT.name: Button(services.item_reject, RejectForm, "danger"),
+    workflow.SCHEDULE.name: Button(services.item_schedule, ScheduleForm),
+    workflow.PUBLISH.name: Button(services.item_publish, None, "default"),
+    workflow.WITHDRAW.name: Button(services.item_withdraw, WithdrawForm, "danger"),
 }
 
 
@@ -224,7 +218,7 @@ class EditorialAdminMixin:
             return
         # The form has already put its values on the item; the service keeps the stored
         # workflow fields and sets created_by on a new item.
-        was_public = change and item.state in services.REOPENED_ON_EDIT_STATES
+        was_public = change and item.state in workflow.LEAVES_SITE_ON_EDIT_STATES
         services.item_save(
             item=item,
             by=request.user,
@@ -270,26 +264,25 @@ class EditorialAdminMixin:
 
     def editorial_context(self, request, obj) -> dict:
         """What the change form shows around the fields: buttons, comments, the audit trail."""
-        allowed = services.allowed_transitions(item=obj, user=request.user)
         buttons = [
             {
-                "transition": TRANSITIONS[name],
-                "url": self._url("workflow", obj, name),
-                "form": TRANSITIONS[name].form_class(prefix=name)
-                if TRANSITIONS[name].form_class
+                "transition": transition,
+                "style": BUTTONS[transition.name].style,
+                "url": self._url("workflow", obj, transition.name),
+                "form": BUTTONS[transition.name].form_class(prefix=transition.name)
+                if BUTTONS[transition.name].form_class
                 else None,
             }
-            for name in allowed
-            if name in TRANSITIONS
+            for transition in workflow.allowed(obj, request.user)
         ]
         can_comment = request.user.has_perm("editorial.review_item")
         locked = ""
-        if obj.state in services.REOPENED_ON_EDIT_STATES:
+        if obj.state in workflow.LEAVES_SITE_ON_EDIT_STATES:
             locked = gettext(
                 "This item is %(state)s. Saving a change to it (photos included) takes it off "
                 "the site and back to draft until a reviewer approves it again."
             ) % {"state": obj.get_state_display()}
-        elif obj.state not in services.EDITABLE_STATES:
+        elif obj.state not in workflow.EDITABLE_STATES:
             locked = gettext(
                 "This item is %(state)s: its content cannot be changed while it is reviewed. "
                 "Its author can take it back to change it."
@@ -357,7 +350,7 @@ class EditorialAdminMixin:
         """Run one workflow transition from its button; errors come back as messages."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        transition = TRANSITIONS.get(name)
+        transition = BUTTONS.get(name)
         if transition is None:
             raise Http404(gettext("No such action."))
         obj = self._get_viewable(request, object_id)
@@ -433,10 +426,7 @@ class EditorialAdminMixin:
             "newer": newer,
             "diff": diff,
             "can_restore": self.has_change_permission(request, obj)
-            and (
-                obj.state in services.EDITABLE_STATES
-                or obj.state in services.REOPENED_ON_EDIT_STATES
-            ),
+            and obj.state in workflow.EDITABLE_STATES,
             "change_url": self._url("change", obj),
         }
         return TemplateResponse(request, "admin/editorial/revisions.html", context)

@@ -24,6 +24,8 @@ from .html import html_to_text, sanitize_html
 class State(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Awaiting review")
+    # No item rests here any more (an approval publishes or schedules it, editorial.workflow);
+    # kept so the audit entries written before that still read.
     APPROVED = "approved", _("Approved")
     SCHEDULED = "scheduled", _("Scheduled")
     PUBLISHED = "published", _("Published")
@@ -277,8 +279,8 @@ class EditorialItem(SingleLineTextMixin, models.Model):
 
         return item_reject(item=self, by=by, reason=reason)
 
-    def publish(self, *, by=None):
-        """See `editorial.services.item_publish`."""
+    def publish(self, *, by):
+        """See `editorial.services.item_publish`; `by` is a reviewer or editorial.actors.SYSTEM."""
         from .services import item_publish
 
         return item_publish(item=self, by=by)

@@ -26,8 +26,9 @@ from .models import EditorialItem, State
 from .registry import content_models
 
 # An item may leave the site once a reviewer approved it: approval moves it on at once to
-# published or scheduled, and a withdrawn item stays home.
-PUBLISHABLE_STATES = (State.APPROVED, State.SCHEDULED, State.PUBLISHED)
+# published or scheduled (editorial.workflow; no item rests in APPROVED), and a withdrawn item
+# stays home.
+PUBLISHABLE_STATES = (State.SCHEDULED, State.PUBLISHED)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def item_by_key(key: str) -> EditorialItem:
 
 
 def item_publishable(item: EditorialItem) -> bool:
-    """Whether the item has been approved and not withdrawn (approved, scheduled or published)."""
+    """Whether the item has been approved and not withdrawn (scheduled or published)."""
     return item.state in PUBLISHABLE_STATES
 
 

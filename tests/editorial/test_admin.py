@@ -143,7 +143,9 @@ def test_editor_posting_approve_is_refused_with_a_message(client, editor):
 
 
 def test_schedule_sets_the_publication_time(client, reviewer, editor):
-    article = ArticleFactory(state=State.APPROVED, created_by=editor)
+    article = ArticleFactory(
+        state=State.SCHEDULED, created_by=editor, publish_at=timezone.now() + timedelta(hours=1)
+    )
     when = timezone.localtime() + timedelta(days=2)
     client.force_login(reviewer)
     client.post(

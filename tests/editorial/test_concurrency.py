@@ -56,7 +56,7 @@ def _slow_under_the_lock(monkeypatch, name):
 def test_two_reviewers_approving_at_once_one_wins(
     postgres_only, monkeypatch, author, reviewer, second_reviewer
 ):
-    _slow_under_the_lock(monkeypatch, "_check_approve")
+    _slow_under_the_lock(monkeypatch, "_move")
     article = ArticleFactory(state=State.SUBMITTED, created_by=author)
     # Each reviewer holds an instance read before either approved.
     copies = [Article.objects.get(pk=article.pk), Article.objects.get(pk=article.pk)]

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from editorial.actors import SYSTEM
 from editorial.errors import NotAllowedError
 from editorial.models import AuditEntry, State
 from editorial.services import (
@@ -40,11 +41,11 @@ ACTIONS = {
         State.REJECTED,
     ),
     "schedule": (
-        State.APPROVED,
+        State.SCHEDULED,
         lambda i, u: item_schedule(item=i, by=u, publish_at=_in_a_week()),
         State.SCHEDULED,
     ),
-    "publish": (State.APPROVED, lambda i, u: item_publish(item=i, by=u), State.PUBLISHED),
+    "publish": (State.SCHEDULED, lambda i, u: item_publish(item=i, by=u), State.PUBLISHED),
     "withdraw": (State.PUBLISHED, lambda i, u: item_withdraw(item=i, by=u), State.WITHDRAWN),
 }
 
@@ -119,7 +120,7 @@ def test_inactive_reviewer_is_refused(author, reviewer):
 
 def test_scheduler_publishes_without_a_user(author):
     article = ArticleFactory(state=State.SCHEDULED, created_by=author)
-    item_publish(item=article, by=None)
+    item_publish(item=article, by=SYSTEM)
     article.refresh_from_db()
     assert article.state == State.PUBLISHED
 
@@ -132,7 +133,6 @@ def test_scheduler_publishes_without_a_user(author):
         ("editor", State.PUBLISHED, []),
         ("reviewer", State.DRAFT, ["submit"]),
         ("reviewer", State.SUBMITTED, ["approve", "reject"]),
-        ("reviewer", State.APPROVED, ["schedule", "publish", "withdraw"]),
         ("reviewer", State.SCHEDULED, ["schedule", "publish", "withdraw"]),
         ("reviewer", State.PUBLISHED, ["withdraw"]),
         ("reviewer", State.REJECTED, ["submit"]),

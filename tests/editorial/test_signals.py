@@ -72,11 +72,11 @@ def test_reject_sends_the_reason(author, reviewer, received, django_capture_on_c
     ("state", "call", "signal"),
     [
         (
-            State.APPROVED,
+            State.SCHEDULED,
             lambda i, u: item_schedule(item=i, by=u, publish_at=timezone.now() + timedelta(days=1)),
             "item_scheduled",
         ),
-        (State.APPROVED, lambda i, u: item_publish(item=i, by=u), "item_published"),
+        (State.SCHEDULED, lambda i, u: item_publish(item=i, by=u), "item_published"),
         (State.PUBLISHED, lambda i, u: item_withdraw(item=i, by=u), "item_withdrawn"),
     ],
 )

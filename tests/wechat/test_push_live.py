@@ -33,7 +33,7 @@ def test_approved_push_is_sent_and_the_finish_notice_stores_the_counts(
 def test_publication_notice_publishes_the_items_on_the_site(
     live_emulator, celery_eager, push_editor, push_reviewer
 ):
-    activity = ActivityFactory(state=State.APPROVED, cover=article_with_images(0).cover)
+    activity = ActivityFactory(state=State.SCHEDULED, cover=article_with_images(0).cover)
     push = approved_push([activity], editor=push_editor, reviewer=push_reviewer, mode="publish")
     push = wait_for_state(push)
     activity.refresh_from_db()
@@ -45,7 +45,7 @@ def test_publication_notice_publishes_the_items_on_the_site(
 def test_mass_send_notice_publishes_the_approved_items_on_the_site(
     live_emulator, celery_eager, push_editor, push_reviewer
 ):
-    activity = ActivityFactory(state=State.APPROVED, cover=article_with_images(0).cover)
+    activity = ActivityFactory(state=State.SCHEDULED, cover=article_with_images(0).cover)
     push = approved_push([activity], editor=push_editor, reviewer=push_reviewer)
     push = wait_for_state(push)
     activity.refresh_from_db()

@@ -1,6 +1,7 @@
 import pytest
 from django.utils import translation
 
+from tests.wechat.support import api_calls
 from wechat.errors import (
     DuplicateSendError,
     InvalidRequestError,
@@ -69,6 +70,15 @@ def test_http_5xx_is_retryable(emulator, gateway):
         gateway.tags_list()
     assert caught.value.errcode is None
     assert caught.value.user_message == "无法连接微信，系统稍后会自动重试。"
+
+
+def test_http_4xx_is_an_invalid_request_and_not_retried(emulator, gateway):
+    gateway.tags_list()
+    emulator.state.set_faults(http_error_rate=1.0, http_status=404, paths=["cgi-bin/tags/get"])
+    with pytest.raises(InvalidRequestError) as caught:
+        gateway.tags_list()
+    assert caught.value.errcode is None
+    assert api_calls(emulator, "cgi-bin/tags/get") == 2
 
 
 def test_timeout_is_retryable(emulator, settings):

@@ -4,7 +4,7 @@ import pytest
 
 from tests.wechat.support import api_calls
 from wechat.errors import InvalidRequestError, TokenError
-from wechat.gateway import WeChatGateway
+from wechat.gateway import AccessTokenCache, WeChatGateway
 
 
 def test_token_is_fetched_once_and_shared_by_gateways(emulator):
@@ -59,3 +59,21 @@ def test_wrong_app_secret_is_a_configuration_error(emulator, settings):
         WeChatGateway().tags_list()
     assert caught.value.errcode == 40125
     assert api_calls(emulator, "cgi-bin/tags/get") == 0
+
+
+def test_on_the_file_cache_the_refresh_lock_is_a_file_beside_the_cache_files(settings, tmp_path):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    held = []
+
+    def fetch():
+        held.extend(path.name for path in (tmp_path / "cache").glob("wechat-token-*.lock"))
+        return "fresh-token", 7200
+
+    assert AccessTokenCache(app_id="wx-lock-file", fetch=fetch).get() == "fresh-token"
+    assert len(held) == 1  # taken while fetching
+    assert list((tmp_path / "cache").glob("wechat-token-*.lock")) == []  # and given back

@@ -1,7 +1,11 @@
 """Article and reading statistics (datacube, CONTRACT.md §9)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -68,62 +72,50 @@ class UserRead(ArticleCounters):
 
 
 class StatsAPI:
-    """The gateway's datacube calls (mixed into WeChatGateway)."""
+    """The gateway's datacube calls (mixed into WeChatGateway).
+
+    Each raises InvalidRequestError 61500 (date) or 61501 (range, or not before today).
+    """
 
     def article_summary(self, day: date) -> list[ArticleSummary]:
-        """Each mass-sent article's numbers on `day` (≤ yesterday).
-
-        Raises InvalidRequestError 61500 (date), 61501 (range, or not before today).
-        """
-        return self._call(
-            "POST",
-            "datacube/getarticlesummary",
-            body=_date_range(day, day),
-            parse=lambda r: [
-                ArticleSummary(
-                    ref_date=row.get("ref_date", ""),
-                    msgid=str(row.get("msgid", "")),
-                    title=row.get("title", ""),
-                    **ArticleCounters.from_payload(row),
-                )
-                for row in r["list"]
-            ],
-        )
+        """Each mass-sent article's numbers on `day` (≤ yesterday)."""
+        return self._datacube("getarticlesummary", day, day, _article_summary)
 
     def article_total(self, day: date) -> list[ArticleTotal]:
-        """Articles sent on `day`, with cumulative numbers for each day since (≤ 7 days).
-
-        Raises InvalidRequestError 61500 (date), 61501 (range, or not before today).
-        """
-        return self._call(
-            "POST",
-            "datacube/getarticletotal",
-            body=_date_range(day, day),
-            parse=lambda r: [_article_total(row) for row in r["list"]],
-        )
+        """Articles sent on `day`, with cumulative numbers for each day since (≤ 7 days)."""
+        return self._datacube("getarticletotal", day, day, _article_total)
 
     def user_read(self, begin: date, end: date) -> list[UserRead]:
-        """The account's reading per day and source; at most 3 days, `end` ≤ yesterday.
+        """The account's reading per day and source; at most 3 days, `end` ≤ yesterday."""
+        return self._datacube("getuserread", begin, end, _user_read)
 
-        Raises InvalidRequestError 61500 (date), 61501 (range, or not before today).
-        """
+    def _datacube(
+        self, name: str, begin: date, end: date, parse_row: Callable[[dict], T]
+    ) -> list[T]:
+        body = {"begin_date": begin.strftime("%Y-%m-%d"), "end_date": end.strftime("%Y-%m-%d")}
         return self._call(
             "POST",
-            "datacube/getuserread",
-            body=_date_range(begin, end),
-            parse=lambda r: [
-                UserRead(
-                    ref_date=row.get("ref_date", ""),
-                    user_source=int(row.get("user_source", 99999999)),
-                    **ArticleCounters.from_payload(row),
-                )
-                for row in r["list"]
-            ],
+            f"datacube/{name}",
+            body=body,
+            parse=lambda r: [parse_row(row) for row in r["list"]],
         )
 
 
-def _date_range(begin: date, end: date) -> dict:
-    return {"begin_date": begin.strftime("%Y-%m-%d"), "end_date": end.strftime("%Y-%m-%d")}
+def _article_summary(row: dict) -> ArticleSummary:
+    return ArticleSummary(
+        ref_date=row.get("ref_date", ""),
+        msgid=str(row.get("msgid", "")),
+        title=row.get("title", ""),
+        **ArticleCounters.from_payload(row),
+    )
+
+
+def _user_read(row: dict) -> UserRead:
+    return UserRead(
+        ref_date=row.get("ref_date", ""),
+        user_source=int(row.get("user_source", 99999999)),
+        **ArticleCounters.from_payload(row),
+    )
 
 
 def _article_total(row: dict) -> ArticleTotal:

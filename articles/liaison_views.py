@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from alumni.models import Branch
+from editorial import workflow
 from editorial.errors import EditorialError, InvalidValueError
-from editorial.models import State
 
 from .liaison_forms import SubmissionEditForm, SubmissionForm
 from .models import Article
@@ -26,16 +26,23 @@ from .selectors import branch_submissions
 from .services import submission_create, submission_resubmit
 
 PORTAL_PERMISSION = "editorial.use_liaison_portal"
-EDITABLE_STATES = (State.REJECTED, State.DRAFT)
+# What the portal changes and sends again: what is edited in place and may then be submitted
+# (a draft, or what a reviewer sent back), as the workflow table declares.
+EDITABLE_STATES = workflow.EDITED_IN_PLACE_STATES & workflow.SUBMIT.sources
 PAGE_SIZE = 20
 
 
 def is_editable(article: Article, user) -> bool:
-    """Whether `user` may change `article` here: sent back or draft, and theirs.
+    """Whether `user` may change `article` here and send it again: in a state the portal edits,
+    theirs, and the table's SUBMIT allows them.
 
     The services let a liaison edit only what they created, even within their branch.
     """
-    return article.state in EDITABLE_STATES and article.created_by_id == user.pk
+    return (
+        article.state in EDITABLE_STATES
+        and article.created_by_id == user.pk
+        and workflow.SUBMIT.may(user, article)
+    )
 
 
 def liaison_required(view):

@@ -24,6 +24,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import signals as signals_module
 from .actors import SYSTEM, is_person, is_reviewer
 from .errors import NotAllowedError, TransitionError
 from .models import EditorialItem, State
@@ -117,6 +118,7 @@ class Transition:
     sources: frozenset[str]
     target: str
     check: Check
+    who: str  # for the documented table (editorial/README.md)
     label: str
     action: str
     signal: Signal | None = None
@@ -154,6 +156,7 @@ SUBMIT = Transition(
     sources=frozenset({State.DRAFT, State.REJECTED, State.WITHDRAWN}),
     target=State.SUBMITTED,
     check=_requires(may_edit, _("You may not submit this item.")),
+    who="whoever may edit it (a liaison: their own)",
     label=_("Submit for review"),
     action="editorial.item.submitted",
     signal=item_submitted,
@@ -163,6 +166,7 @@ RECALL = Transition(
     sources=frozenset({State.SUBMITTED}),
     target=State.DRAFT,
     check=_requires(_may_recall, _("Only the author can take back a submission.")),
+    who="its author, or a superuser",
     label=_("Take back"),
     action="editorial.item.recalled",
     signal=item_recalled,
@@ -173,6 +177,7 @@ APPROVE = Transition(
     target=State.PUBLISHED,
     target_if_future=State.SCHEDULED,
     check=_check_approve,
+    who="a reviewer who is not its author and did not change it since its last approval",
     label=_("Approve"),
     action="editorial.item.approved",
     signal=item_approved,
@@ -183,6 +188,7 @@ REJECT = Transition(
     sources=frozenset({State.SUBMITTED}),
     target=State.REJECTED,
     check=_requires(_reviewer, _("Only reviewers can send items back.")),
+    who="a reviewer",
     label=_("Send back"),
     action="editorial.item.rejected",
     signal=item_rejected,
@@ -194,6 +200,7 @@ SCHEDULE = Transition(
     sources=frozenset({State.SCHEDULED}),
     target=State.SCHEDULED,
     check=_requires(_reviewer, _("Only reviewers can schedule items.")),
+    who="a reviewer",
     label=_("Schedule"),
     action="editorial.item.scheduled",
     signal=item_scheduled,
@@ -203,6 +210,7 @@ PUBLISH = Transition(
     sources=frozenset({State.SCHEDULED, State.WITHDRAWN}),
     target=State.PUBLISHED,
     check=_requires(_may_publish, _("Only reviewers can publish items.")),
+    who="a reviewer; SYSTEM (scheduler, WeChat send) for a scheduled item",
     label=_("Publish now"),
     action="editorial.item.published",
     signal=item_published,
@@ -212,6 +220,7 @@ WITHDRAW = Transition(
     sources=frozenset({State.SCHEDULED, State.PUBLISHED}),
     target=State.WITHDRAWN,
     check=_requires(_reviewer, _("Only reviewers can withdraw items.")),
+    who="a reviewer",
     label=_("Withdraw"),
     action="editorial.item.withdrawn",
     signal=item_withdrawn,
@@ -226,6 +235,7 @@ REOPEN = Transition(
     sources=frozenset({State.REJECTED, State.WITHDRAWN, State.SCHEDULED, State.PUBLISHED}),
     target=State.DRAFT,
     check=_requires(may_edit, _("You may not edit this item.")),
+    who="whoever edits it or restores a revision (not a button)",
     label=_("Reopen as a draft"),
     action="editorial.item.reopened",
     signal=item_withdrawn,
@@ -283,3 +293,30 @@ def allowed(item: EditorialItem, user) -> list[Transition]:
         for t in TRANSITIONS.values()
         if t.offered and item.state in t.sources and t.may(user, item)
     ]
+
+
+def table_markdown() -> str:
+    """The table as documented in editorial/README.md (tests compare the two)."""
+
+    def states(values) -> str:
+        return ", ".join(sorted(values))
+
+    rows = [
+        "| transition | from | to | who | reason | signal | audit action |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    names = {id(value): name for name, value in vars(signals_module).items()}
+    for t in TRANSITIONS.values():
+        target = t.target + (
+            f" ({t.target_if_future} if publish_at is ahead)" if t.target_if_future else ""
+        )
+        signal = names.get(id(t.signal), "") if t.signal is not None else ""
+        if t.signal_from:
+            signal += f" (from {states(t.signal_from)})"
+        for state, extra in t.landing_signals.items():
+            signal += f", {names[id(extra)]} (to {state})"
+        rows.append(
+            f"| {t.name} | {states(t.sources)} | {target} | {t.who} | "
+            f"{'yes' if t.needs_reason else ''} | {signal} | {t.action} |"
+        )
+    return "\n".join(rows) + "\n"

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Model
+from django.db.models import Model, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +54,16 @@ class Section:
         zone = timezone.get_current_timezone()
         self.since = datetime.combine(start, time.min).replace(tzinfo=zone)
         self.until = datetime.combine(end + timedelta(days=1), time.min).replace(tzinfo=zone)
+
+
+def wechat_sums() -> dict:
+    """The sums of WeChat's read figures that the WeChat tables show, as `annotate()` takes."""
+    return {
+        "reads": Sum("int_page_read_count"),
+        "readers": Sum("int_page_read_user"),
+        "shares": Sum("share_count"),
+        "favourites": Sum("add_to_fav_count"),
+    }
 
 
 def money(value) -> Decimal:

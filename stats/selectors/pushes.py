@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from wechat.models import PushItem
 
 from ..models import DailyViews, WeChatArticleStat
-from .base import WECHAT_ROWS, Link, Section, Table, admin_link, deleted_item
+from .base import WECHAT_ROWS, Link, Section, Table, admin_link, deleted_item, wechat_sums
 
 
 class Pushes(Section):
@@ -54,12 +54,7 @@ class Pushes(Section):
                 push__sent_at__gte=self.since, push__sent_at__lt=self.until, day__lte=self.end
             )
             .values("push_id", "article_index")
-            .annotate(
-                reads=Sum("int_page_read_count"),
-                readers=Sum("int_page_read_user"),
-                shares=Sum("share_count"),
-                favourites=Sum("add_to_fav_count"),
-            )
+            .annotate(**wechat_sums())
             .order_by()
         )
         return {(r["push_id"], r["article_index"]): r for r in rows}

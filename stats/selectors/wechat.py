@@ -3,22 +3,24 @@
 from datetime import date
 from functools import cached_property
 
-from django.db.models import Max, Min, Sum
+from django.db.models import Max, Min
 from django.utils.translation import gettext as _
 
 from ..models import UserSource, WeChatArticleStat, WeChatReadSource
-from .base import WECHAT_ROWS, Section, Table
+from .base import WECHAT_ROWS, Section, Table, wechat_sums
 
 
 class WeChatReads(Section):
+    def _read_sources(self):
+        """Reads per source and day in the range, without WeChat's all-sources total."""
+        return WeChatReadSource.objects.filter(day__gte=self.start, day__lte=self.end).exclude(
+            user_source=UserSource.ALL
+        )
+
     @cached_property
     def source_days(self) -> dict[tuple[date, int], int]:
         """{(day, source): WeChat reads}."""
-        rows = (
-            WeChatReadSource.objects.filter(day__gte=self.start, day__lte=self.end)
-            .exclude(user_source=UserSource.ALL)
-            .values_list("day", "user_source", "int_page_read_count")
-        )
+        rows = self._read_sources().values_list("day", "user_source", "int_page_read_count")
         return {(day, source): reads for day, source, reads in rows}
 
     def wechat_by_push(self) -> Table:
@@ -40,14 +42,7 @@ class WeChatReads(Section):
         rows = (
             WeChatArticleStat.objects.filter(day__gte=self.start, day__lte=self.end)
             .values("msg_data_id", "article_index")
-            .annotate(
-                first_day=Min("day"),
-                title=Max("title"),
-                reads=Sum("int_page_read_count"),
-                readers=Sum("int_page_read_user"),
-                shares=Sum("share_count"),
-                favourites=Sum("add_to_fav_count"),
-            )
+            .annotate(first_day=Min("day"), title=Max("title"), **wechat_sums())
             .order_by("-first_day", "msg_data_id", "article_index")[:WECHAT_ROWS]
         )
         table.rows = [
@@ -72,15 +67,9 @@ class WeChatReads(Section):
             [_("Source"), _("Reads"), _("Readers"), _("Shares"), _("Favourites")],
         )
         rows = (
-            WeChatReadSource.objects.filter(day__gte=self.start, day__lte=self.end)
-            .exclude(user_source=UserSource.ALL)
+            self._read_sources()
             .values("user_source")
-            .annotate(
-                reads=Sum("int_page_read_count"),
-                readers=Sum("int_page_read_user"),
-                shares=Sum("share_count"),
-                favourites=Sum("add_to_fav_count"),
-            )
+            .annotate(**wechat_sums())
             .order_by("-reads", "user_source")
         )
         table.rows = [

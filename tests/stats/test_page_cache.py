@@ -5,11 +5,17 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
+from articles.models import Article
 from editorial.models import State
-from editorial.services import item_withdraw
+from editorial.services import item_publish, item_withdraw
 from stats.models import DailyViews
 from stats.services import views_flush
-from tests.factories import ActivityFactory, ArticleFactory, RegistrationFactory
+from tests.factories import (
+    ActivityFactory,
+    ArticleFactory,
+    ArticlePhotoFactory,
+    RegistrationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +97,7 @@ def test_languages_are_cached_apart(client, page_cache):
 
     english = client.get(f"/news/{article.pk}/", HTTP_ACCEPT_LANGUAGE="en")
 
-    assert 'lang="en"' in english.content.decode()
+    assert '<html lang="en">' in english.content.decode()
 
 
 def test_signed_in_users_are_not_served_cached_pages(client, page_cache, django_assert_num_queries):
@@ -113,3 +119,66 @@ def test_views_served_from_the_cache_are_still_counted(client, page_cache):
     views_flush()
 
     assert DailyViews.objects.get(object_id=article.pk).views == 3
+
+
+def test_a_publication_is_shown_at_once(
+    client, page_cache, reviewer, django_capture_on_commit_callbacks
+):
+    article = ArticleFactory(state=State.SCHEDULED, created_by=None, title="刚刚发布的新闻")
+    assert "刚刚发布的新闻" not in client.get("/news/").content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        item_publish(item=article, by=reviewer)
+
+    assert "刚刚发布的新闻" in client.get("/news/").content.decode()
+
+
+def test_a_new_photo_is_shown_at_once(client, page_cache):
+    article = published()
+    ArticlePhotoFactory(article=article, caption="第一张")
+    client.get(f"/news/{article.pk}/")
+
+    ArticlePhotoFactory(article=article, caption="新添的照片")
+
+    assert "新添的照片" in client.get(f"/news/{article.pk}/").content.decode()
+
+
+def test_an_english_page_is_not_served_to_a_chinese_visitor(client, page_cache):
+    article = published()
+    client.get(f"/news/{article.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+
+    chinese = client.get(f"/news/{article.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert '<html lang="zh-hans">' in chinese.content.decode()
+
+
+def test_a_refused_sign_up_is_never_shown_to_the_next_visitor(page_cache):
+    from django.test import Client
+
+    activity = ActivityFactory(state=State.PUBLISHED, created_by=None, capacity=10)
+    url = f"/activities/{activity.pk}/"
+    first = Client()
+    first.get(url)
+    refused = first.post(url, {"name": "王小明", "class_year": "", "phone": "13800138000"})
+    assert "王小明" in refused.content.decode()  # the form comes back with what they typed
+
+    page = Client().get(url).content.decode()
+
+    assert "王小明" not in page
+    assert "13800138000" not in page
+
+
+def test_a_visitor_with_a_session_neither_gets_nor_leaves_a_cached_page(page_cache):
+    from django.test import Client
+
+    article = published(title="校庆回顾")
+    url = f"/news/{article.pk}/"
+    anonymous = Client()
+    anonymous.get(url)
+    article.title = "校庆回顾（更新）"
+    Article.objects.filter(pk=article.pk).update(title=article.title)  # no signal: still cached
+    signed_in = Client()
+    signed_in.force_login(get_user_model().objects.create(username="someone"))
+
+    assert "校庆回顾（更新）" in signed_in.get(url).content.decode()
+    assert "校庆回顾（更新）" not in anonymous.get(url).content.decode()

@@ -73,17 +73,26 @@ def day_salt(day: date) -> str:
     return salt
 
 
-def mark(key: str, seconds: int) -> bool:
-    """Set the mark `key` for `seconds` unless it is live; whether it was set.
+def marks(*, seen: str, seen_seconds: int, visitor: str, visitor_seconds: int) -> tuple[bool, bool]:
+    """Set the repeat mark `seen` and the day's visitor mark `visitor` unless they are live:
+    (whether the view counts, whether it is a new visitor of the day).
 
-    On the Redis store, in Redis (atomic, and never dropped early); else in the default cache
-    (the file cache drops random entries beyond its MAX_ENTRIES, so a repeat view may then be
-    counted again: an over-count an office can live with).
+    On the Redis store both in one round trip (a repeat finds the visitor mark of its first
+    view: the visitor's hash, and so both marks, change with the day); else in the default
+    cache, where the file cache drops random entries beyond its MAX_ENTRIES, so a repeat view
+    may then be counted again: an over-count an office can live with.
     """
     client = _client()
     if client is None:
-        return cache.add(key, 1, max(1, seconds))
-    return bool(client.set(cache.make_key(key), 1, nx=True, ex=max(1, seconds)))
+        if not cache.add(seen, 1, max(1, seen_seconds)):
+            return False, False
+        return True, cache.add(visitor, 1, max(1, visitor_seconds))
+    seen_key, visitor_key = cache.make_key(seen), cache.make_key(visitor)
+    with client.pipeline(transaction=False) as pipe:
+        pipe.set(seen_key, 1, nx=True, ex=max(1, seen_seconds))
+        pipe.set(visitor_key, 1, nx=True, ex=max(1, visitor_seconds))
+        counted, new_visitor = (bool(answer) for answer in pipe.execute())
+    return counted, counted and new_visitor
 
 
 def add(*, day: date, label: str, object_id: int, visitor: bool) -> None:

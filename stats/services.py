@@ -117,13 +117,15 @@ def view_record(
     visitor = visitor_hash(salt=counters.day_salt(day.day), ip=ip, user_agent=user_agent)
     label, object_id = model_label.lower(), int(object_id)
     item = f"{label}|{object_id}"
-    window = int(settings.STATS_REPEAT_WINDOW.total_seconds())
-    if not counters.mark(f"stats:seen:{visitor}:{item}", window):
-        return True
-    # The visitor mark lives until a minute after the site's midnight.
-    new_visitor = counters.mark(
-        f"stats:visitor:{day.iso}:{visitor}:{item}", int(day.ends + 60 - timestamp)
+    counted, new_visitor = counters.marks(
+        seen=f"stats:seen:{visitor}:{item}",
+        seen_seconds=int(settings.STATS_REPEAT_WINDOW.total_seconds()),
+        # The visitor mark lives until a minute after the site's midnight.
+        visitor=f"stats:visitor:{day.iso}:{visitor}:{item}",
+        visitor_seconds=int(day.ends + 60 - timestamp),
     )
+    if not counted:
+        return True
     counters.add(day=day.day, label=label, object_id=object_id, visitor=new_visitor)
     return True
 

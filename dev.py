@@ -86,7 +86,7 @@ def run() -> int:
             "--schedule", str(Path(env.get("DATA_DIR", ROOT / "data")) / "celerybeat-schedule"),
         ],
     }  # fmt: skip
-    emulator = ROOT / "wechat" / "management" / "commands" / "wechat_emulator.py"
+    emulator = ROOT / "wechat_emulator" / "management" / "commands" / "wechat_emulator.py"
     if (
         # as settings.py: the emulator by default only under DEBUG
         env.get("WECHAT_EMULATOR", env["DEBUG"]).lower() in ("1", "true", "yes", "on")

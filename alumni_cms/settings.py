@@ -323,6 +323,10 @@ WECHAT_EMULATOR_CALLBACK_URL = env(
     "WECHAT_EMULATOR_CALLBACK_URL", default=f"{SITE_URL.rstrip('/')}/wechat/callback/"
 )
 WECHAT_EMULATOR_FOLLOWERS = env.int("WECHAT_EMULATOR_FOLLOWERS", default=23_000)
+# The emulator's Django side (its admin page, `manage.py wechat_emulator`) is installed only
+# while it is on: a process without it never imports wechat_emulator.
+if WECHAT_EMULATOR:
+    INSTALLED_APPS.append("wechat_emulator")
 
 # WeChat pushes (wechat/services.py)
 # The account asks its administrator to confirm every send to all followers in WeChat (API

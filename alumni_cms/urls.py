@@ -41,6 +41,10 @@ urlpatterns = [
     # for everyone). A forged post can do no more than switch someone's language.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
 ]
+if settings.WECHAT_EMULATOR:
+    # The development WeChat emulator's admin page, before the admin's own URLs. Without the
+    # emulator the address is the admin's 404 and wechat_emulator is never imported.
+    urlpatterns.insert(0, path("admin/wechat/emulator/", include("wechat_emulator.urls")))
 if settings.DEBUG and not urlsplit(settings.MEDIA_URL).netloc:
     # As deploy/nginx serves /media/ in production: images only, nosniff, a sandboxing CSP.
     urlpatterns.append(

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -15,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from core.queueing import unqueued
 from editorial.errors import EditorialError
 from editorial.publishing import item_by_key, item_preflight
-from wechat_emulator import EmulatorClient, EmulatorUnavailable
 
 from .errors import WeChatError
 from .forms import PushForm, PushItemForm, PushItemFormSet, PushOptionsForm, item_choices
@@ -36,14 +34,13 @@ from .urlcheck import is_wechat_url
 
 @admin.register(CallbackEvent)
 class CallbackEventAdmin(admin.ModelAdmin):
-    """What WeChat pushed, read-only; with the emulator's state when the emulator is on."""
+    """What WeChat pushed, read-only (wechat_emulator links its page here when it is on)."""
 
     list_display = ("received_at", "event_name", "msg_id", "publish_id", "from_user", "processed")
     list_filter = ("event", "msg_type", "processed")
     search_fields = ("msg_id", "publish_id", "from_user")
     date_hierarchy = "received_at"
     readonly_fields = [f.name for f in CallbackEvent._meta.fields]
-    change_list_template = "admin/wechat/callbackevent/change_list.html"
 
     @admin.display(description=_("event"), ordering="event")
     def event_name(self, obj):
@@ -57,41 +54,6 @@ class CallbackEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "wechat_emulator": settings.WECHAT_EMULATOR}
-        return super().changelist_view(request, extra_context)
-
-    def get_urls(self):
-        return [
-            path(
-                "emulator/",
-                self.admin_site.admin_view(self.emulator_view),
-                name="wechat_callbackevent_emulator",
-            ),
-            *super().get_urls(),
-        ]
-
-    def emulator_view(self, request):
-        """The WeChat emulator's drafts, sends, inbox and callbacks (only with the emulator)."""
-        if not settings.WECHAT_EMULATOR:
-            raise Http404
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        error, state = "", {}
-        try:
-            state = EmulatorClient(settings.WECHAT_API_BASE_URL, timeout=3).state()
-        except EmulatorUnavailable as exc:
-            error = str(exc)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": gettext("WeChat emulator"),
-            "emulator_url": settings.WECHAT_API_BASE_URL,
-            "error": error,
-            "state": state,
-        }
-        return TemplateResponse(request, "admin/wechat/emulator.html", context)
 
 
 # Pushes ----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from wechat_emulator import openid_for
 
 pytestmark = pytest.mark.django_db
 
-EMULATOR_PAGE = "/admin/wechat/callbackevent/emulator/"
+EMULATOR_PAGE = "/admin/wechat/emulator/"
 CHANGELIST = "/admin/wechat/callbackevent/"
 
 
@@ -46,6 +46,20 @@ def test_emulator_page_says_when_the_emulator_is_down(client, superuser, setting
 def test_emulator_page_is_absent_without_the_emulator(client, superuser, settings):
     settings.WECHAT_EMULATOR = False
     assert client.get(EMULATOR_PAGE).status_code == 404
+
+
+def test_callback_events_link_to_the_emulator_page(client, superuser):
+    response = client.get(CHANGELIST)
+    assert f'href="{EMULATOR_PAGE}"' in response.content.decode()
+
+
+def test_callback_events_do_not_link_to_the_emulator_page_without_the_emulator(
+    client, superuser, settings
+):
+    settings.WECHAT_EMULATOR = False
+    response = client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert EMULATOR_PAGE not in response.content.decode()
 
 
 def test_emulator_page_needs_the_view_permission(client, editor, emulator):

@@ -20,7 +20,7 @@ def config_from_settings(**overrides) -> EmulatorConfig:
 
 
 class Command(BaseCommand):
-    help = "Run the WeChat API emulator (development only; see wechat/emulator/)."
+    help = "Run the WeChat API emulator (development only; see wechat_emulator/)."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=settings.WECHAT_EMULATOR_HOST)

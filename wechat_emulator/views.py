@@ -1,0 +1,35 @@
+"""The admin's page on the emulator: its drafts, sends, inbox, callbacks and call counters."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext
+
+from wechat.models import CallbackEvent
+
+from .client import EmulatorClient, EmulatorUnavailable
+
+
+def emulator_page(request):
+    """What the emulator holds, for whoever may see WeChat's callback events. 404 when the
+    emulator is off (the page's address exists only when it was on at start)."""
+    if not settings.WECHAT_EMULATOR:
+        raise Http404
+    if not admin.site.get_model_admin(CallbackEvent).has_view_permission(request):
+        raise PermissionDenied
+    error, state = "", {}
+    try:
+        state = EmulatorClient(settings.WECHAT_API_BASE_URL, timeout=3).state()
+    except EmulatorUnavailable as exc:
+        error = str(exc)
+    context = {
+        **admin.site.each_context(request),
+        "opts": CallbackEvent._meta,
+        "title": gettext("WeChat emulator"),
+        "emulator_url": settings.WECHAT_API_BASE_URL,
+        "error": error,
+        "state": state,
+    }
+    return TemplateResponse(request, "admin/wechat_emulator/emulator.html", context)

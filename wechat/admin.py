@@ -21,10 +21,11 @@ from .gateway import ARTICLES_MAX
 from .models import CallbackEvent, Push, PushItem, PushState
 from .selectors import mass_quota, push_item_problems
 from .services import (
+    allowed_moves,
+    editable,
     preview_openid,
     push_approve,
     push_cancel,
-    push_may_approve,
     push_preview,
     push_save,
     push_single,
@@ -90,12 +91,12 @@ class PushItemInline(admin.TabularInline):
         return 3 if obj is None else 1
 
     def get_fields(self, request, obj=None):
-        if obj is None or obj.state == PushState.DRAFT:
+        if editable(obj):
             return ["position", "item_key"]
         return ["position", "title", "article_link"]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is None or obj.state == PushState.DRAFT:
+        if editable(obj):
             return []
         return ["position", "title", "article_link"]
 
@@ -118,7 +119,7 @@ class PushItemInline(admin.TabularInline):
         )
 
     def _may_compose(self, request, obj) -> bool:
-        if obj is not None and obj.state != PushState.DRAFT:
+        if not editable(obj):
             return False
         return request.user.has_perm("wechat.add_push" if obj is None else "wechat.change_push")
 
@@ -199,20 +200,18 @@ class PushAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [(None, {"fields": ["mode", "audience", "send_at"]})]
-        if obj is not None and obj.state != PushState.DRAFT:
+        if not editable(obj):
             fieldsets = [(None, {"fields": ["mode", "audience_display", "send_at", "version"]})]
             fieldsets.append((_("WeChat"), {"fields": list(self.wechat_fields)}))
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is None or obj.state == PushState.DRAFT:
+        if editable(obj):
             return []
         return ["mode", "audience_display", "send_at", "version", *self.wechat_fields]
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (
-            obj is None or obj.state == PushState.DRAFT
-        )
+        return super().has_change_permission(request, obj) and editable(obj)
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (
@@ -241,24 +240,19 @@ class PushAdmin(admin.ModelAdmin):
             return redirect("admin:wechat_push_changelist")
 
     def push_context(self, request, object_id) -> dict:
-        """Quota, status, buttons, timeline and problems shown around the form."""
+        """Quota, status, buttons, timeline and problems shown around the form. The buttons are
+        the moves of the workflow table (wechat.services.workflow) the user may make now."""
         context = {"push_quota": mass_quota()}
         push = self.get_object(request, unquote(object_id)) if object_id else None
         if push is None:
             return context
         user = request.user
-        is_reviewer = user.has_perm("editorial.review_item")
-        own = push.created_by_id == user.pk
-        not_started = push.state in (PushState.DRAFT, PushState.APPROVED)
         context.update(
             push=push,
             push_status=push.status_text,
             push_events=push.events.select_related("user"),
-            push_problems=push_item_problems(push=push) if push.state == PushState.DRAFT else [],
-            can_approve=push_may_approve(push=push, user=user),
-            can_cancel=not_started and (is_reviewer or own),
-            can_preview=push.state != PushState.CANCELLED
-            and (is_reviewer or user.has_perm("wechat.change_push")),
+            push_problems=push_item_problems(push=push) if editable(push) else [],
+            push_buttons={move.name: move for move in allowed_moves(push=push, user=user)},
             preview_openid=preview_openid(user=user),
         )
         return context

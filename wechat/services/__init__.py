@@ -13,21 +13,19 @@ Errors: `NotAllowedError` (who may), `TransitionError` (not in this state) and
 `InvalidValueError` (bad input), all from editorial.errors; a push that cannot be sent stores
 the reason on its row (`error_message`) instead of raising.
 
-Modules: `states` (the states and the moves between them), `compose` (save, approve, schedule,
-cancel, preview), `render` (items → WeChat articles), `pipeline` (the send steps, retries,
-the scheduler), `drafts` (drafts WeChat no longer needs), `events` (WeChat's finish notices),
-`tags` (tag choices). This module re-exports what the rest of the site calls.
+Modules: `workflow` (the states and the moves between them, one table), `compose` (save,
+approve, schedule, cancel, preview), `render` (items → WeChat articles), `pipeline` (the send
+steps, retries, the scheduler), `drafts` (drafts WeChat no longer needs), `events` (WeChat's
+finish notices), `tags` (tag choices). This module re-exports what the rest of the site calls.
 """
 
 from .compose import (
     preview_openid,
     push_approve,
     push_cancel,
-    push_changed_by,
     push_compose_for,
     push_create,
     push_items_check,
-    push_may_approve,
     push_preview,
     push_save,
     push_schedule,
@@ -37,8 +35,13 @@ from .drafts import push_drafts_cleanup, push_drafts_delete
 from .events import push_callback_apply
 from .pipeline import PushRetry, push_advance, push_fail, push_retry_delay, pushes_dispatch_due
 from .tags import tag_choices, tag_choices_forget
+from .workflow import MOVES, PushMove, allowed_moves, editable, push_changed_by
 
 __all__ = [
+    "MOVES",
+    "PushMove",
+    "allowed_moves",
+    "editable",
     "PushRetry",
     "preview_openid",
     "push_advance",
@@ -52,7 +55,6 @@ __all__ = [
     "push_drafts_delete",
     "push_fail",
     "push_items_check",
-    "push_may_approve",
     "push_preview",
     "push_retry_delay",
     "push_save",

@@ -7,23 +7,27 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from editorial.actors import is_person, is_reviewer
+from editorial.actors import is_person
 from editorial.errors import InvalidValueError, NotAllowedError
 from editorial.publishing import item_by_key, item_preflight, item_publishable
 
 from .. import content
 from ..errors import WeChatError
 from ..gateway import ARTICLES_MAX, WeChatGateway
-from ..models import PreviewRecipient, Push, PushEvent, PushEventKind, PushItem, PushMode, PushState
+from ..models import PreviewRecipient, Push, PushEventKind, PushItem, PushMode, PushState
 from ..selectors import QUOTA_STATES
 from .pipeline import enqueue_run, lease
 from .render import render
-from .states import NOT_STARTED_STATES, record, state_error
+from .workflow import (
+    check,
+    check_who,
+    move,
+    record,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +110,9 @@ def push_save(*, push: Push, by, keys: list[str]) -> Push:
     without the wechat.add_push / change_push permission, TransitionError once the push has been
     approved, InvalidValueError for bad items (see push_items_check) or a send time in the past.
     """
-    new = push.pk is None
-    if not (is_person(by) and by.has_perm("wechat.add_push" if new else "wechat.change_push")):
+    if push.pk is not None:
+        check_who(push, "change", by=by)
+    elif not (is_person(by) and by.has_perm("wechat.add_push")):
         raise NotAllowedError(_("You may not compose WeChat pushes."))
     return _compose(push=push, by=by, keys=keys)
 
@@ -134,14 +139,17 @@ def _compose(*, push: Push, by, keys: list[str]) -> Push:
             push.version = 1
         else:
             stored = Push.objects.select_for_update().get(pk=push.pk)
-            if stored.state != PushState.DRAFT:
-                raise state_error(stored.state)
+            check(stored, "change", by=by)
             push.state, push.version = stored.state, stored.version + 1
             push.created_by_id = stored.created_by_id
         if push.send_at is not None:
             _check_day(push, push.send_at)
         push.title = items[0].title[:64]
-        push.save()
+        if new:
+            push.save()
+            record(push, PushEventKind.CREATED, by=by)
+        else:
+            move(push, "change", by=by)
         push.items.all().delete()
         PushItem.objects.bulk_create(
             PushItem(
@@ -153,7 +161,6 @@ def _compose(*, push: Push, by, keys: list[str]) -> Push:
             )
             for position, item in enumerate(items, 1)
         )
-        record(push, PushEventKind.CREATED if new else PushEventKind.CHANGED, by=by)
     return push
 
 
@@ -176,37 +183,6 @@ def push_single(*, by, key: str, mode: str = PushMode.MASS, **options) -> Push:
     return push_create(by=by, keys=[key], mode=mode, **options)
 
 
-# What counts as changing a push: its items, mode and audience (CREATED, CHANGED) and its
-# send time (SCHEDULED).
-_CHANGE_EVENTS = (PushEventKind.CREATED, PushEventKind.CHANGED, PushEventKind.SCHEDULED)
-
-
-def push_changed_by(*, push: Push) -> set[int]:
-    """Ids of the users who composed or changed the push since its last approval (its author
-    too while it has never been approved): none of them may approve it."""
-    events = PushEvent.objects.filter(push=push)
-    last_approval = (
-        events.filter(kind=PushEventKind.APPROVED).order_by("-created_at", "-pk").first()
-    )
-    changes = events.filter(kind__in=_CHANGE_EVENTS, user__isnull=False)
-    if last_approval is None:
-        authors = {push.created_by_id} if push.created_by_id else set()
-    else:
-        authors = set()
-        changes = changes.filter(
-            Q(created_at__gt=last_approval.created_at)
-            | Q(created_at=last_approval.created_at, pk__gt=last_approval.pk)
-        )
-    return authors | set(changes.values_list("user_id", flat=True))
-
-
-def push_may_approve(*, push: Push, user) -> bool:
-    """Whether `user` may approve the push now (for buttons; push_approve decides)."""
-    if push.state != PushState.DRAFT or not is_reviewer(user):
-        return False
-    return settings.EDITORIAL_ALLOW_SELF_APPROVAL or user.pk not in push_changed_by(push=push)
-
-
 def push_approve(*, push: Push, by, comment: str = "") -> Push:
     """A reviewer approves a push: it is sent at its send time (now when it has none).
 
@@ -216,32 +192,18 @@ def push_approve(*, push: Push, by, comment: str = "") -> Push:
     Raises NotAllowedError, TransitionError (not awaiting approval; of two reviewers at once
     the second gets it) or InvalidValueError.
     """
-    if not is_reviewer(by):
-        raise NotAllowedError(_("Only reviewers can approve pushes."))
     with transaction.atomic():
         locked = Push.objects.select_for_update().get(pk=push.pk)
-        if not settings.EDITORIAL_ALLOW_SELF_APPROVAL and by.pk in push_changed_by(push=locked):
-            if locked.created_by_id == by.pk:
-                raise NotAllowedError(_("You cannot approve your own push."))
-            raise NotAllowedError(
-                _(
-                    "You changed this push since its last approval: another reviewer has to "
-                    "approve it."
-                )
-            )
-        if locked.state != PushState.DRAFT:
-            raise state_error(locked.state)
+        check(locked, "approve", by=by)
         keys = [item.key for item in locked.items.all()]
         push_items_check(keys=keys)
         now = timezone.now()
         send_at = locked.send_at if locked.send_at and locked.send_at > now else now
         _check_day(locked, send_at)
-        locked.state = PushState.APPROVED
         locked.approved_by, locked.approved_at = by, now
         locked.send_at = send_at
         locked.next_run_at = send_at if send_at > now else now + lease()
-        locked.save()
-        record(locked, PushEventKind.APPROVED, by=by, detail=comment)
+        move(locked, "approve", by=by, detail=comment)
         if send_at <= now:
             transaction.on_commit(lambda: enqueue_run(locked.pk))
     return locked
@@ -263,24 +225,18 @@ def push_schedule(*, push: Push, by, send_at: datetime | None) -> Push:
         raise InvalidValueError(gettext("Choose a send time in the future."))
     with transaction.atomic():
         locked = Push.objects.select_for_update().get(pk=push.pk)
-        if locked.state not in NOT_STARTED_STATES:
-            raise state_error(locked.state)
-        is_author = is_person(by) and locked.created_by_id == by.pk
-        if not (is_reviewer(by) or (is_author and by.has_perm("wechat.change_push"))):
-            raise NotAllowedError(_("You may not change when this push is sent."))
+        check(locked, "schedule", by=by)
         if send_at is not None:
             _check_day(locked, send_at)
         was_approved = locked.state == PushState.APPROVED
         locked.send_at = send_at
         if was_approved:
-            locked.state = PushState.DRAFT
             locked.approved_by, locked.approved_at = None, None
             locked.next_run_at = None
             locked.version += 1
-        locked.save()
-        record(
+        move(
             locked,
-            PushEventKind.SCHEDULED,
+            "schedule",
             by=by,
             detail=timezone.localtime(send_at).strftime("%Y-%m-%d %H:%M") if send_at else "",
             back_to_approval=was_approved,
@@ -293,14 +249,9 @@ def push_cancel(*, push: Push, by, reason: str = "") -> Push:
     TransitionError (it has started, or ended)."""
     with transaction.atomic():
         locked = Push.objects.select_for_update().get(pk=push.pk)
-        if not (is_reviewer(by) or (is_person(by) and locked.created_by_id == by.pk)):
-            raise NotAllowedError(_("Only the author or a reviewer can cancel a push."))
-        if locked.state not in NOT_STARTED_STATES:
-            raise state_error(locked.state)
-        locked.state = PushState.CANCELLED
+        check(locked, "cancel", by=by)
         locked.next_run_at = None
-        locked.save()
-        record(locked, PushEventKind.CANCELLED, by=by, detail=reason)
+        move(locked, "cancel", by=by, detail=reason)
     return locked
 
 
@@ -318,13 +269,11 @@ def push_preview(*, push: Push, by, openid: str, gateway: WeChatGateway | None =
     Raises NotAllowedError, TransitionError (cancelled), InvalidValueError (no openid, or an
     item WeChat would refuse) or a WeChatError (its `user_message` says why).
     """
-    if not (is_reviewer(by) or (is_person(by) and by.has_perm("wechat.change_push"))):
-        raise NotAllowedError(_("You may not preview WeChat pushes."))
+    check_who(push, "preview", by=by)
     openid = (openid or "").strip()
     if not openid:
         raise InvalidValueError(gettext("Give the openid of the WeChat account to preview on."))
-    if push.state == PushState.CANCELLED:
-        raise state_error(push.state)
+    preview = check(push, "preview", by=by)  # a preview leaves the push where it is
     gateway = gateway or WeChatGateway()
     items = list(push.items.select_related("content_type"))
     try:
@@ -338,7 +287,7 @@ def push_preview(*, push: Push, by, openid: str, gateway: WeChatGateway | None =
         preview_media_id=media_id, preview_sent_at=timezone.now()
     )
     PreviewRecipient.objects.update_or_create(user=by, defaults={"openid": openid})
-    record(push, PushEventKind.PREVIEWED, by=by, detail=openid, msg_id=msg_id)
+    record(push, preview.event, by=by, detail=openid, msg_id=msg_id)
     if previous:
         try:
             gateway.delete_draft(previous)

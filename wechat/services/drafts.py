@@ -10,7 +10,7 @@ from django.utils import timezone
 from ..errors import InvalidRequestError, WeChatError
 from ..gateway import WeChatGateway
 from ..models import Push, PushState
-from .states import NOT_STARTED_STATES
+from .workflow import NOT_STARTED_STATES
 
 logger = logging.getLogger(__name__)
 

@@ -12,12 +12,13 @@ from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from editorial.actors import SYSTEM
 from editorial.models import State
 from editorial.publishing import item_key
 
 from ..gateway import PublishStatus
 from ..models import CallbackEvent, Push, PushItem, PushMode, PushState
-from .states import fail, finish
+from .workflow import fail, finish
 
 logger = logging.getLogger(__name__)
 
@@ -161,9 +162,10 @@ def _publish_items(items: list[PushItem]) -> None:
 
     for push_item in items:
         item = push_item.item
-        if item is None or item.state not in (State.APPROVED, State.SCHEDULED):
+        # Items waiting for their time on the site; published ones already are.
+        if item is None or item.state != State.SCHEDULED:
             continue
         try:
-            item_publish(item=item, by=None)
+            item_publish(item=item, by=SYSTEM)
         except EditorialError:
             logger.info("Item %s changed state meanwhile; not published", item_key(item))

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from core.queueing import enqueue
+from editorial.actors import SYSTEM
 
 from .. import content
 from ..errors import (
@@ -34,7 +35,7 @@ from ..models import Push, PushEvent, PushEventKind, PushMode, PushState
 from .drafts import DISPATCH_BATCH, push_drafts_delete
 from .events import apply_stored_events, finish_publication
 from .render import articles_of, render
-from .states import ACTIVE_STATES, fail, finish, record
+from .workflow import ACTIVE_STATES, fail, finish, move, record
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +88,9 @@ def _claim(push_id: int, token: str) -> Push | None:
         push.lease_token, push.lease_until = token, now + lease()
         push.next_run_at = now + lease()  # if this run dies, the scheduler resumes after it
         if push.state == PushState.APPROVED:
-            push.state = PushState.UPLOADING
-            record(push, PushEventKind.UPLOADING)
-        push.save()
+            move(push, "start", by=SYSTEM)
+        else:
+            push.save()
     return push
 
 
@@ -128,14 +129,14 @@ def _step_upload(push: Push, gateway: WeChatGateway, token: str) -> Push | None:
                 item.source_url, item.content = article.content_source_url, article.content
                 item.thumb_media_id = article.thumb_media_id
                 item.save()
-            record(locked, PushEventKind.IMAGES_UPLOADED, uploaded=uploaded, reused=reused)
+            record(
+                locked, PushEventKind.IMAGES_UPLOADED, by=SYSTEM, uploaded=uploaded, reused=reused
+            )
             locked.save()
     media_id = gateway.add_draft(articles_of(items))
     with _locked(push.pk, token) as locked:
         locked.draft_media_id = media_id
-        locked.state = PushState.DRAFT_CREATED
-        locked.save()
-        record(locked, PushEventKind.DRAFT_CREATED, media_id=media_id)
+        move(locked, "create_draft", by=SYSTEM, media_id=media_id)
     return locked
 
 
@@ -167,11 +168,10 @@ def _step_send(push: Push, gateway: WeChatGateway, token: str) -> Push | None:
     with _locked(push.pk, token) as locked:
         now = timezone.now()
         locked.msg_id, locked.msg_data_id = msg_id, msg_data_id or locked.msg_data_id
-        locked.state, locked.sent_at = PushState.SENT, now
-        locked.save()
-        sent_event = record(locked, PushEventKind.SENT, msg_id=msg_id, duplicate=duplicate)
+        locked.sent_at = now
+        sent_event = move(locked, "send", by=SYSTEM, msg_id=msg_id, duplicate=duplicate)
         if locked.waiting_for_confirmation:
-            record(locked, PushEventKind.WAITING)
+            record(locked, PushEventKind.WAITING, by=SYSTEM)
     if duplicate and msg_id:
         try:
             status = gateway.mass_status(msg_id).status
@@ -196,12 +196,12 @@ def _draft_gone(gateway: WeChatGateway, media_id: str) -> bool:
 
 def _sent_answer_lost(push_id: int, token: str) -> None:
     with _locked(push_id, token) as locked:
-        locked.state, locked.sent_at = PushState.SENT, timezone.now()
+        locked.sent_at = timezone.now()
         locked.answer_lost = True
-        locked.save()
-        record(
+        move(
             locked,
-            PushEventKind.SENT,
+            "send",
+            by=SYSTEM,
             detail=gettext(
                 "WeChat took an earlier attempt but its answer was lost; waiting for WeChat's "
                 "notice."
@@ -220,12 +220,12 @@ def _step_publish(push: Push, gateway: WeChatGateway, token: str) -> Push | None
     # freepublish/submit has no clientmsgid: if the draft is gone, the earlier submit took it.
     if earlier_attempts and _draft_gone(gateway, locked.draft_media_id):
         with _locked(push.pk, token) as locked:
-            locked.state, locked.sent_at = PushState.SENT, timezone.now()
+            locked.sent_at = timezone.now()
             locked.answer_lost = True
-            locked.save()
-            record(
+            move(
                 locked,
-                PushEventKind.PUBLISHING,
+                "publish",
+                by=SYSTEM,
                 detail=gettext(
                     "WeChat accepted the publication but its answer was lost; waiting for "
                     "WeChat's notice."
@@ -235,9 +235,8 @@ def _step_publish(push: Push, gateway: WeChatGateway, token: str) -> Push | None
     publish_id = gateway.publish_submit(locked.draft_media_id)
     with _locked(push.pk, token) as locked:
         locked.publish_id = publish_id
-        locked.state, locked.sent_at = PushState.SENT, timezone.now()
-        locked.save()
-        record(locked, PushEventKind.PUBLISHING, publish_id=publish_id)
+        locked.sent_at = timezone.now()
+        move(locked, "publish", by=SYSTEM, publish_id=publish_id)
     apply_stored_events(locked.pk)
     return None
 
@@ -376,6 +375,7 @@ def _release(push_id: int, token: str, *, retry: RetryableError | None = None) -
             record(
                 push,
                 PushEventKind.RETRY,
+                by=SYSTEM,
                 detail=retry.user_message,
                 errcode=retry.errcode,
                 attempt=attempt,

@@ -24,6 +24,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services, workflow
+from .actors import is_reviewer
 from .errors import EditorialError
 from .models import AuditEntry, State
 from .publishing import PUBLISHABLE_STATES, item_key, item_preflight
@@ -275,7 +276,7 @@ class EditorialAdminMixin:
             }
             for transition in workflow.allowed(obj, request.user)
         ]
-        can_comment = request.user.has_perm("editorial.review_item")
+        can_comment = is_reviewer(request.user)
         locked = ""
         if obj.state in workflow.LEAVES_SITE_ON_EDIT_STATES:
             locked = gettext(
@@ -490,7 +491,7 @@ class EditorialAdminMixin:
     # Actions
 
     def has_review_permission(self, request):
-        return request.user.has_perm("editorial.review_item")
+        return is_reviewer(request.user)
 
     @admin.action(description=_("Approve selected items"), permissions=["review"])
     def approve_selected(self, request, queryset):
@@ -578,7 +579,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         # Everything waiting; the ones this user may not approve (their own, or changed by
         # them since the last approval) are marked.
         items = selectors.items_awaiting_review()
-        is_reviewer = request.user.has_perm("editorial.review_item")
+        reviewer = is_reviewer(request.user)
         approvable = {
             (item._meta.label, item.pk)
             for item in selectors.items_awaiting_review(user=request.user)
@@ -589,7 +590,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
                 "type": item._meta.verbose_name,
                 "badge": state_badge(item),
                 "url": admin_change_url(item),
-                "own": is_reviewer and (item._meta.label, item.pk) not in approvable,
+                "own": reviewer and (item._meta.label, item.pk) not in approvable,
             }
             for item in items
         ]
@@ -597,6 +598,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": gettext("Review queue"),
             "rows": rows,
-            "is_reviewer": is_reviewer,
+            "is_reviewer": reviewer,
         }
         return TemplateResponse(request, "admin/editorial/review_queue.html", context)

@@ -28,7 +28,7 @@ from . import signals as signals_module
 from .actors import SYSTEM, is_person, is_reviewer
 from .errors import NotAllowedError, TransitionError
 from .models import EditorialItem, State
-from .selectors import item_changed_since_approval
+from .selectors import APPROVED_ACTION, item_changed_since_approval
 from .signals import (
     item_approved,
     item_published,
@@ -89,8 +89,7 @@ def _reviewer(user, item: EditorialItem) -> bool:
 
 def _may_publish(user, item: EditorialItem) -> bool:
     # The system publishes only what a reviewer scheduled (the scheduler, a WeChat send).
-    # None: until the WeChat side passes SYSTEM (wechat.services.events._publish_items).
-    return is_reviewer(user) or (user in (SYSTEM, None) and item.state == State.SCHEDULED)
+    return is_reviewer(user) or (user is SYSTEM and item.state == State.SCHEDULED)
 
 
 def _check_approve(user, item: EditorialItem) -> None:
@@ -179,7 +178,7 @@ APPROVE = Transition(
     check=_check_approve,
     who="a reviewer who is not its author and did not change it since its last approval",
     label=_("Approve"),
-    action="editorial.item.approved",
+    action=APPROVED_ACTION,  # the four-eyes rule reads it (editorial.selectors)
     signal=item_approved,
     landing_signals={State.PUBLISHED: item_published, State.SCHEDULED: item_scheduled},
 )
@@ -277,6 +276,8 @@ def state_error(state: str) -> TransitionError:
 def judge(transition: Transition, item: EditorialItem, by) -> str:
     """Check who and from which state; return the target. Raises NotAllowedError (also for
     `by=None`: every move names a person or SYSTEM) or TransitionError."""
+    if by is None:
+        raise NotAllowedError(_("Nobody was named as making this change."))
     transition.check(by, item)
     if item.state not in transition.sources:
         raise state_error(item.state)

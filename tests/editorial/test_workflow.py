@@ -13,7 +13,13 @@ from editorial.actors import SYSTEM
 from editorial.errors import NotAllowedError, TransitionError
 from editorial.models import AuditEntry, State
 from editorial.publishing import item_publishable, pushable_items
-from editorial.services import item_approve, item_publish, item_save, revision_restore
+from editorial.services import (
+    item_approve,
+    item_publish,
+    item_save,
+    item_withdraw,
+    revision_restore,
+)
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +135,23 @@ def test_publish_without_by_is_a_type_error():
         article.publish()
     article.refresh_from_db()
     assert article.state == State.SCHEDULED
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda item: item_publish(item=item, by=None),
+        lambda item: item_withdraw(item=item, by=None),
+    ],
+)
+def test_a_service_given_nobody_refuses(call):
+    article = ArticleFactory(state=State.SCHEDULED)
+    with pytest.raises(NotAllowedError) as excinfo:
+        call(article)
+    assert str(excinfo.value) == "未指明由谁进行此项更改。"
+    article.refresh_from_db()
+    assert article.state == State.SCHEDULED
+    assert not AuditEntry.objects.exists()
 
 
 def test_system_publishes_a_scheduled_item_without_a_user():

@@ -337,27 +337,29 @@ def _apply_related_snapshot(item: EditorialItem, data: dict) -> None:
 # Transitions.
 
 
+def _take(item: EditorialItem, transition: Transition, *, by, **kwargs) -> EditorialItem:
+    """Lock the item and take `transition` on it (see `_move`); the caller's instance is
+    brought up to date."""
+    with transaction.atomic():
+        locked = _lock(item)
+        _move(locked, transition, by=by, **kwargs)
+    _sync(item, locked)
+    return locked
+
+
 def item_submit(*, item: EditorialItem, by, comment: str = "") -> EditorialItem:
     """Send a draft, sent-back or withdrawn item to the reviewers.
 
     Anyone who may edit the item may submit it (liaisons: their own items). Raises
     NotAllowedError or TransitionError.
     """
-    with transaction.atomic():
-        locked = _lock(item)
-        _move(locked, SUBMIT, by=by, note=comment, comment=comment)
-    _sync(item, locked)
-    return locked
+    return _take(item, SUBMIT, by=by, note=comment, comment=comment)
 
 
 def item_recall(*, item: EditorialItem, by) -> EditorialItem:
     """The author takes a submitted item back into draft. Raises NotAllowedError or
     TransitionError."""
-    with transaction.atomic():
-        locked = _lock(item)
-        _move(locked, RECALL, by=by)
-    _sync(item, locked)
-    return locked
+    return _take(item, RECALL, by=by)
 
 
 def item_approve(*, item: EditorialItem, by, comment: str = "") -> EditorialItem:
@@ -369,11 +371,7 @@ def item_approve(*, item: EditorialItem, by, comment: str = "") -> EditorialItem
     the item's author. Raises NotAllowedError or TransitionError; of two reviewers approving at
     once, the second gets TransitionError.
     """
-    with transaction.atomic():
-        locked = _lock(item)
-        _move(locked, APPROVE, by=by, note=comment, comment=comment)
-    _sync(item, locked)
-    return locked
+    return _take(item, APPROVE, by=by, note=comment, comment=comment)
 
 
 def item_reject(*, item: EditorialItem, by, reason: str) -> EditorialItem:
@@ -426,22 +424,14 @@ def item_publish(*, item: EditorialItem, by) -> EditorialItem:
     None is refused. `published_at` keeps the time of the first publication. Raises
     NotAllowedError or TransitionError.
     """
-    with transaction.atomic():
-        locked = _lock(item)
-        _move(locked, PUBLISH, by=by)
-    _sync(item, locked)
-    return locked
+    return _take(item, PUBLISH, by=by)
 
 
 def item_withdraw(*, item: EditorialItem, by, reason: str = "") -> EditorialItem:
     """Take a scheduled or published item off the site. Raises NotAllowedError or
     TransitionError."""
     reason = (reason or "").strip()
-    with transaction.atomic():
-        locked = _lock(item)
-        _move(locked, WITHDRAW, by=by, note=reason, reason=reason)
-    _sync(item, locked)
-    return locked
+    return _take(item, WITHDRAW, by=by, note=reason, reason=reason)
 
 
 def item_comment(*, item: EditorialItem, by, body: str) -> ReviewComment:

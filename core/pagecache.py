@@ -1,11 +1,12 @@
 """Whole-page caching of the public pages for anonymous visitors.
 
-A page is cached under the current "pages version", the visitor's language and its full path;
-any change to public content (an item published or withdrawn, any save or delete in the content
-apps, a sign-up or a gift) sets a new version, so every cached page is dropped at once (they
-expire on their own after STATS_PAGE_CACHE_SECONDS, which also bounds how stale a time-dependent
-figure, such as "sign-up closes", can get). Views are still counted: `ViewCountMiddleware` sits
-outside and sees the cached page's 200 like any other.
+A page is cached under the visitor's language and its full path, with the "pages version" it
+was rendered under; any change to public content (an item published or withdrawn, any save or
+delete in the content apps, a sign-up or a gift) sets a new version, so every cached page is
+stale at once (they expire on their own after STATS_PAGE_CACHE_SECONDS, which also bounds how
+stale a time-dependent figure, such as "sign-up closes", can get). One round trip to the cache
+serves a cached page. Views are still counted: `ViewCountMiddleware` sits outside and sees the
+cached page's 200 like any other.
 
 The footer's language form and the sign-up form carry a CSRF token, which belongs to one
 visitor: the cached copy keeps a placeholder and each visitor gets their own token put back.
@@ -70,17 +71,26 @@ def cache_public_page(view):
         if not _cacheable(request):
             return view(request, *args, **kwargs)
         path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
-        key = f"pages:{pages_version()}:{translation.get_language()}:{path}"
-        cached = cache.get(key)
-        if cached is not None:
-            content, content_type = cached
+        key = f"pages:{translation.get_language()}:{path}"
+        # The version and the page in one round trip; a page stored under an older version
+        # is stale (a page rendered while the content changed carries the version it began
+        # with, so it is stale too).
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY) or pages_version()
+        cached = found.get(key)
+        if cached is not None and cached[0] == version:
+            _version, content, content_type = cached
             if _PLACEHOLDER in content:
                 content = content.replace(_PLACEHOLDER, get_token(request))
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
             content = _TOKEN.sub(rf"\g<1>{_PLACEHOLDER}\g<2>", response.content.decode())
-            cache.set(key, (content, response["Content-Type"]), settings.STATS_PAGE_CACHE_SECONDS)
+            cache.set(
+                key,
+                (version, content, response["Content-Type"]),
+                settings.STATS_PAGE_CACHE_SECONDS,
+            )
         return response
 
     return wrapper

@@ -182,3 +182,23 @@ def test_a_visitor_with_a_session_neither_gets_nor_leaves_a_cached_page(page_cac
 
     assert "校庆回顾（更新）" in signed_in.get(url).content.decode()
     assert "校庆回顾（更新）" not in anonymous.get(url).content.decode()
+
+
+def test_a_page_rendered_while_the_content_changed_is_not_served_afterwards(page_cache, rf):
+    from django.http import HttpResponse
+
+    from core.pagecache import cache_public_page, pages_changed
+
+    shown = ["old"]
+
+    @cache_public_page
+    def page(request):
+        html = shown[0]
+        if html == "old":
+            shown[0] = "new"
+            pages_changed()  # an editor saves while this request is still rendering
+        return HttpResponse(html)
+
+    page(rf.get("/news/"))
+
+    assert page(rf.get("/news/")).content == b"new"

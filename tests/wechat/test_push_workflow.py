@@ -64,20 +64,20 @@ def test_a_sent_push_cannot_be_cancelled_through_the_admin(client, push_reviewer
     assert push.state == PushState.SENT
 
 
-def test_a_reviewer_cannot_make_the_systems_moves(push_reviewer):
-    push = PushFactory(state=PushState.APPROVED)
+@pytest.mark.parametrize(
+    ("name", "state", "actor"),
+    [
+        ("start", PushState.APPROVED, "push_reviewer"),  # a person, even a reviewer
+        ("finish", PushState.SENT, None),  # the system left out instead of named
+    ],
+)
+def test_only_the_system_named_as_such_makes_the_systems_moves(request, name, state, actor):
+    by = request.getfixturevalue(actor) if actor else None
+    push = PushFactory(state=state)
     with pytest.raises(NotAllowedError):
-        workflow.move(push, "start", by=push_reviewer)
+        workflow.move(push, name, by=by)
     push.refresh_from_db()
-    assert push.state == PushState.APPROVED
-
-
-def test_the_system_must_be_named_not_left_out():
-    push = PushFactory(state=PushState.SENT)
-    with pytest.raises(NotAllowedError):
-        workflow.move(push, "finish", by=None)
-    push.refresh_from_db()
-    assert push.state == PushState.SENT
+    assert push.state == state
 
 
 def test_a_move_from_a_state_it_does_not_start_from_is_refused():

@@ -163,7 +163,11 @@ def _step_send(push: Push, gateway: WeChatGateway, token: str) -> Push | None:
         # refused for the quota or the draft the earlier, lost attempt used up. A draft gone
         # means that attempt took it: the push is sent, its answer lost.
         if earlier_attempts and _draft_gone(gateway, locked.draft_media_id):
-            return _sent_answer_lost(push.pk, token)
+            message = gettext(
+                "WeChat took an earlier attempt but its answer was lost; waiting for WeChat's "
+                "notice."
+            )
+            return _answer_lost(push.pk, token, "send", message, answer_lost=True)
         raise
     with _locked(push.pk, token) as locked:
         now = timezone.now()
@@ -194,21 +198,13 @@ def _draft_gone(gateway: WeChatGateway, media_id: str) -> bool:
     return False
 
 
-def _sent_answer_lost(push_id: int, token: str) -> None:
+def _answer_lost(push_id: int, token: str, name: str, detail: str, **data) -> None:
+    """WeChat took an earlier send or submit whose answer was lost: the push is sent (the move
+    `name`) and waits for WeChat's notice."""
     with _locked(push_id, token) as locked:
         locked.sent_at = timezone.now()
         locked.answer_lost = True
-        move(
-            locked,
-            "send",
-            by=SYSTEM,
-            detail=gettext(
-                "WeChat took an earlier attempt but its answer was lost; waiting for WeChat's "
-                "notice."
-            ),
-            answer_lost=True,
-        )
-    return None
+        move(locked, name, by=SYSTEM, detail=detail, **data)
 
 
 def _step_publish(push: Push, gateway: WeChatGateway, token: str) -> Push | None:
@@ -219,19 +215,10 @@ def _step_publish(push: Push, gateway: WeChatGateway, token: str) -> Push | None
         locked.save()
     # freepublish/submit has no clientmsgid: if the draft is gone, the earlier submit took it.
     if earlier_attempts and _draft_gone(gateway, locked.draft_media_id):
-        with _locked(push.pk, token) as locked:
-            locked.sent_at = timezone.now()
-            locked.answer_lost = True
-            move(
-                locked,
-                "publish",
-                by=SYSTEM,
-                detail=gettext(
-                    "WeChat accepted the publication but its answer was lost; waiting for "
-                    "WeChat's notice."
-                ),
-            )
-        return None
+        message = gettext(
+            "WeChat accepted the publication but its answer was lost; waiting for WeChat's notice."
+        )
+        return _answer_lost(push.pk, token, "publish", message)
     publish_id = gateway.publish_submit(locked.draft_media_id)
     with _locked(push.pk, token) as locked:
         locked.publish_id = publish_id

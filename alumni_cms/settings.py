@@ -328,7 +328,7 @@ WECHAT_EMULATOR_FOLLOWERS = env.int("WECHAT_EMULATOR_FOLLOWERS", default=23_000)
 if WECHAT_EMULATOR:
     INSTALLED_APPS.append("wechat_emulator")
 
-# WeChat pushes (wechat/services.py)
+# WeChat pushes (wechat/services/)
 # The account asks its administrator to confirm every send to all followers in WeChat (API
 # mass-send protection); a send not confirmed within WECHAT_PUSH_CONFIRM_TIMEOUT has failed.
 WECHAT_MASS_SEND_PROTECTION = env.bool("WECHAT_MASS_SEND_PROTECTION", default=False)

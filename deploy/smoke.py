@@ -166,9 +166,6 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-# --- 1. the runtime install -------------------------------------------------------------------
-
-
 def make_venv(work: Path) -> Path:
     if os.environ.get("SMOKE_VENV"):  # while working on this script only; CI always builds anew
         return Path(os.environ["SMOKE_VENV"]) / "bin"
@@ -181,9 +178,6 @@ def make_venv(work: Path) -> Path:
     run([*pip, "install", "-q", "--no-compile", "-r", requirements], log=log, timeout=600)
     run([*pip, "check"], log=log)
     return venv / "bin"
-
-
-# --- 2. production settings -------------------------------------------------------------------
 
 
 def env_example() -> dict:
@@ -263,9 +257,6 @@ def manage(bin_dir: Path, *args: str, env: dict, log: Path, timeout: float = 300
     return run([str(bin_dir / "python"), "manage.py", *args], env=env, log=log, timeout=timeout)
 
 
-# --- 3. Celery on each broker -----------------------------------------------------------------
-
-
 def celery_round(broker: str, url: str, bin_dir: Path, env: dict, work: Path) -> None:
     env = {**env, "CELERY_BROKER_URL": url}
     processes = Processes()
@@ -311,8 +302,6 @@ def celery_round(broker: str, url: str, bin_dir: Path, env: dict, work: Path) ->
     finally:
         processes.stop()
 
-
-# --- 4. gunicorn behind nginx -----------------------------------------------------------------
 
 SUBSTITUTIONS = (
     # (text in deploy/nginx/alumni-cms.conf, what the smoke test puts there)
@@ -594,9 +583,6 @@ def web_checks(site: Site, env: dict, media: Path, access_log, gunicorn_log, log
             f"{log.name} logs paths but no query string and no cancel secret",
             (log,),
         )
-
-
-# --- the whole run ----------------------------------------------------------------------------
 
 
 def tail(path: Path, lines: int = 60) -> str:

@@ -213,8 +213,6 @@ def png_header_only(width: int, height: int) -> bytes:
     )
 
 
-# WeChat pushes ---------------------------------------------------------------------------------
-
 PUSH_PERMISSIONS = ("view_push", "add_push", "change_push", "delete_push")
 
 
@@ -275,9 +273,6 @@ class PushFactory(DjangoModelFactory):
             )
             for n, item in enumerate(extracted, 1)
         )
-
-
-# Audience (WeChat followers and segments) ------------------------------------------------------
 
 
 class FollowerFactory(DjangoModelFactory):

@@ -57,8 +57,6 @@ class CallbackEventAdmin(admin.ModelAdmin):
         return False
 
 
-# Pushes ----------------------------------------------------------------------------------------
-
 QUEUE_DOWN_MESSAGE = _(
     "Approved. The task queue is unavailable right now; the scheduler will send the push "
     "within a few minutes of it coming back."

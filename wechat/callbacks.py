@@ -67,9 +67,6 @@ MAX_CREATE_TIME = 4_102_444_800  # 2100-01-01: datetime.fromtimestamp cannot ove
 _INTEGER = re.compile(r"-?[0-9]{1,12}", re.ASCII)
 
 
-# The request: token, timestamp window, replay cache ------------------------------------------
-
-
 def callback_token_problem() -> str:
     """Why no callback can be trusted with the configured WECHAT_TOKEN, or "" when it can.
 
@@ -124,9 +121,6 @@ def callback_replay_claim(*, timestamp: str, nonce: str, signature: str, content
     if cache.add(key, digest, timeout=timeout):
         return True
     return cache.get(key) == digest
-
-
-# The body: defused XML, bounded shape, safe mode ---------------------------------------------
 
 
 def _check_shape(root: ET.Element) -> None:
@@ -186,9 +180,6 @@ def callback_xml(
     )
     parse_xml(inner)
     return inner
-
-
-# The event: bounded fields, WeChat's URLs only ------------------------------------------------
 
 
 def _data(element: ET.Element):

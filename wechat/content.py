@@ -54,9 +54,6 @@ class ContentError(Exception):
         return str(self.message)
 
 
-# HTML -----------------------------------------------------------------------------------------
-
-
 class _Sources(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -153,9 +150,6 @@ def rewrite_html(html: str, *, image_urls: Mapping[str, str]) -> str:
     return _sanitize("".join(rewriter.out))
 
 
-# Images ---------------------------------------------------------------------------------------
-
-
 def _open_image(data: bytes) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=READABLE_FORMATS)
@@ -235,9 +229,6 @@ def cover_jpeg(data: bytes) -> bytes:
     return _jpeg_under(image, COVER_MAX_BYTES)
 
 
-# Concurrency ----------------------------------------------------------------------------------
-
-
 def concurrently(
     jobs: Mapping[Hashable, Callable[[], object]], *, workers: int
 ) -> Iterator[list[tuple[Hashable, object]]]:
@@ -270,9 +261,6 @@ def concurrently(
                 yield finished
     if failure is not None:
         raise failure
-
-
-# Preflight ------------------------------------------------------------------------------------
 
 
 def _error_text(code: int) -> str:

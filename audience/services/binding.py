@@ -89,9 +89,6 @@ def follower_for_openid(*, openid: str, gateway: WeChatGateway | None = None) ->
     return follower
 
 
-# Codes -----------------------------------------------------------------------------------------
-
-
 def _code_hash(*, follower: Follower, code: str) -> str:
     return salted_hmac(
         "audience.binding-code", f"{follower.openid}:{code}", algorithm="sha256"
@@ -194,9 +191,6 @@ def binding_code_verify(*, follower: Follower, code: str) -> Follower:
     return follower
 
 
-# Binding ---------------------------------------------------------------------------------------
-
-
 def follower_bind(*, follower: Follower, alumnus: Alumnus, by=None) -> Follower:
     """Bind the follower to the record and mirror the openid on `Alumnus.wechat_openid`.
 
@@ -261,9 +255,6 @@ def follower_unbind(*, follower: Follower, by=None) -> Follower:
         )
     logger.info("Follower %s unbound from alumnus %s", follower.pk, alumnus_id)
     return follower
-
-
-# Asking the office for a record ------------------------------------------------------------------
 
 
 def record_request_create(

@@ -335,9 +335,6 @@ def _daily_count_update(*, day, new: int = 0, unsubscribed: int = 0) -> None:
     )
 
 
-# Callbacks -------------------------------------------------------------------------------------
-
-
 def follower_event_apply(*, event_id: int) -> Follower | None:
     """Apply one stored subscribe or unsubscribe callback to the follower table (idempotent).
 

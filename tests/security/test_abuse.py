@@ -33,9 +33,6 @@ ATTACKER = "203.0.113.7"
 OFFICE = "198.51.100.20"
 
 
-# Sign-ups ---------------------------------------------------------------------------------------
-
-
 def _sign_up(client, activity, phone, address=ATTACKER, **extra):
     return client.post(
         reverse("activities:detail", args=[activity.pk]),
@@ -106,9 +103,6 @@ def test_one_phone_number_is_limited_across_activities(client, settings):
     assert Registration.objects.filter(phone="13800138000").count() == 2
     assert responses[-1].status_code == 429
     assert "该手机号报名过于频繁" in responses[-1].content.decode()
-
-
-# The counter ------------------------------------------------------------------------------------
 
 
 class InterleavingCache(LocMemCache):
@@ -244,9 +238,6 @@ def test_record_requests_from_one_follower_stop_at_the_limit(client, settings):
     assert RecordRequest.objects.count() == 2
     assert responses[-1].status_code == 429
     assert "您已提交多次申请" in responses[-1].content.decode()
-
-
-# Logins -----------------------------------------------------------------------------------------
 
 
 def _log_in(client, url, username, password, address=ATTACKER):

@@ -46,9 +46,6 @@ FORMULAE = [
 ]
 
 
-# The log ------------------------------------------------------------------------------------
-
-
 def test_a_binding_code_and_its_destination_never_reach_the_log(caplog):
     caplog.set_level(logging.DEBUG)
     alumnus = AlumnusFactory(name="张伟", phone=PHONE, email=EMAIL)
@@ -128,9 +125,6 @@ def test_an_email_address_in_an_error_is_masked(caplog):
     assert EMAIL not in caplog.text
 
 
-# Erasure ------------------------------------------------------------------------------------
-
-
 def _past_activity(**kwargs):
     activity = ActivityFactory(state=State.PUBLISHED, capacity=None, **kwargs)
     ActivityFactory._meta.model.objects.filter(pk=activity.pk).update(
@@ -202,9 +196,6 @@ def test_erasure_leaves_other_alumni_profiles_alone():
     alumnus_erase(alumnus=AlumnusFactory())
 
     assert AlumniProfile.objects.filter(pk=kept.pk).exists()
-
-
-# Exports ------------------------------------------------------------------------------------
 
 
 def _live(cell) -> bool:

@@ -48,9 +48,6 @@ def _noise(size: tuple[int, int], fmt: str = "PNG") -> bytes:
     return buffer.getvalue()
 
 
-# The editorial interface ---------------------------------------------------------------------
-
-
 def test_publication_has_absolute_url_and_stable_key(settings):
     settings.SITE_URL = "https://alumni.example.edu.cn"
     article = PushableArticleFactory(title="校友返校日", author="校友办")
@@ -107,9 +104,6 @@ def test_media_name_reads_only_local_media(settings, src, name):
     assert media_name(src) == name
 
 
-# HTML ----------------------------------------------------------------------------------------
-
-
 def test_rewrite_points_images_at_the_uploaded_urls():
     html = '<p>合影</p><img src="/media/a.jpg" alt="合影" width="640"><img src="/media/b.jpg">'
     out = rewrite_html(html, image_urls={"/media/a.jpg": "http://mmbiz.qpic.cn/A"})
@@ -134,9 +128,6 @@ def test_rewrite_sanitizes_what_wechat_must_not_get():
 def test_image_sources_are_distinct_and_in_order():
     html = '<img src="/media/b.jpg"><p><img src="/media/a.jpg"></p><img src="/media/b.jpg">'
     assert image_sources(html) == ["/media/b.jpg", "/media/a.jpg"]
-
-
-# Images --------------------------------------------------------------------------------------
 
 
 def test_small_jpeg_is_uploaded_as_it_is():
@@ -180,9 +171,6 @@ def test_noisy_cover_stays_under_one_megabyte():
 def test_transparent_cover_is_flattened_on_white():
     data = cover_jpeg(photo_bytes((300, 200), format="PNG", mode="RGBA", color=(0, 0, 0, 0)))
     assert _image(data).getpixel((150, 100)) == (255, 255, 255)
-
-
-# Preflight -----------------------------------------------------------------------------------
 
 
 def test_a_clean_item_has_no_problems():

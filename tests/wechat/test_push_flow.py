@@ -224,9 +224,6 @@ def test_an_item_withdrawn_after_approval_fails_the_push(emulator, push_editor, 
     assert emulator.state.snapshot()["counters"].get("cgi-bin/media/uploadimg", 0) == 0
 
 
-# A worker that dies --------------------------------------------------------------------------
-
-
 class _Killed(BaseException):
     """Stands for the worker process being killed: nothing after it runs."""
 
@@ -272,9 +269,6 @@ def test_push_killed_while_sending_resumes_without_sending_twice(
     push = run_push(push)
     [mass] = emulator.state.snapshot()["sends"]
     assert (push.state, push.msg_id) == (PushState.SENT, mass["msg_id"])
-
-
-# Scheduling, preview, confirmation -----------------------------------------------------------
 
 
 def test_scheduled_push_waits_for_its_time(

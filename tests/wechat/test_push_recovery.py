@@ -40,9 +40,6 @@ def _sends(emulator) -> list[dict]:
     return emulator.state.snapshot()["sends"]
 
 
-# 45066: wait the minute WeChat asks for ------------------------------------------------------
-
-
 def test_a_45066_is_retried_no_sooner_than_the_minute_wechat_asks_for(emulator, push, settings):
     settings.WECHAT_RETRY_BACKOFF_BASE = 0  # the jittered backoff alone would retry at once
     emulator.state.set_faults(error_rate=1.0, error_codes=[45066], times=1, paths=[SEND])
@@ -85,9 +82,6 @@ def test_a_push_answered_45066_until_its_retries_run_out_is_not_failed(
     push.refresh_from_db()
     assert push.state == PushState.DRAFT_CREATED
     assert push.next_run_at is not None
-
-
-# Never failed without asking WeChat ---------------------------------------------------------
 
 
 def test_a_push_whose_send_answer_was_lost_is_not_failed_when_its_retries_run_out(emulator, push):
@@ -168,9 +162,6 @@ def test_a_resend_refused_while_the_draft_is_still_there_fails_the_push(emulator
     assert _sends(emulator) == []
 
 
-# A dead run is resumed within a lease --------------------------------------------------------
-
-
 class _Killed(BaseException):
     """Stands for the worker process being killed: nothing after it runs."""
 
@@ -199,9 +190,6 @@ def test_a_lost_retry_is_resumed_a_lease_after_its_countdown(emulator, push, set
 
     assert pushes_dispatch_due(now=due - timedelta(seconds=5)) == 0  # the task's retry comes first
     assert pushes_dispatch_due(now=due + timedelta(seconds=5)) == 1
-
-
-# 45065 keeps the msg_data_id ------------------------------------------------------------------
 
 
 def test_a_send_recovered_through_45065_learns_its_msg_data_id_from_the_finish_notice(

@@ -17,6 +17,7 @@ day: neither address nor browser is ever stored.
 
 import contextlib
 import secrets
+import threading
 import uuid
 from datetime import date, timedelta
 
@@ -29,8 +30,9 @@ LIVE = "stats:views"
 BATCHES = "stats:views:batches"
 
 _clients: dict[str, redis.Redis] = {}
-# Salts already read by this process, by (cache, day): one cache read per day.
+# Salts already read by this process, by (store, day): one read per day.
 _salts: dict[tuple, str] = {}
+_salt_lock = threading.Lock()
 
 
 def redis_url() -> str:
@@ -56,20 +58,33 @@ def _client() -> redis.Redis | None:
 
 
 def day_salt(day: date) -> str:
-    """The salt of `day`: random, created by whichever process asks first, read once per
-    process and day."""
+    """The salt of `day`: random, created by whichever process asks first (in Redis on the
+    Redis store, else in the default cache), read once per process and day."""
     default = settings.CACHES["default"]
-    memo_key = (default.get("LOCATION"), default.get("KEY_PREFIX"), day)
+    memo_key = (redis_url(), default.get("LOCATION"), default.get("KEY_PREFIX"), day)
     salt = _salts.get(memo_key)
-    if salt is None:
-        key = f"stats:salt:{day.isoformat()}"
+    if salt is not None:
+        return salt
+    with _salt_lock:  # the threads of a process agree (the file cache's add is not atomic)
+        salt = _salts.get(memo_key)
+        if salt is None:
+            salt = _salts[memo_key] = _load_salt(f"stats:salt:{day.isoformat()}")
+    return salt
+
+
+def _load_salt(key: str) -> str:
+    client = _client()
+    if client is None:
         cache.add(key, secrets.token_hex(16), SALT_TIMEOUT)
         salt = cache.get(key)
-        if not salt:
-            raise RuntimeError("the cache keeps no salt")
-        if len(_salts) > 64:
-            _salts.clear()
-        _salts[memo_key] = salt
+    else:
+        key = cache.make_key(key)
+        client.set(key, secrets.token_hex(16), nx=True, ex=SALT_TIMEOUT)
+        salt = (client.get(key) or b"").decode()
+    if not salt:
+        raise RuntimeError("the cache keeps no salt")
+    if len(_salts) > 64:
+        _salts.clear()
     return salt
 
 

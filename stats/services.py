@@ -200,9 +200,6 @@ def daily_views_add(rows: dict[tuple[str, int, date], list[int]]) -> None:
         cursor.executemany(sql, params)
 
 
-# WeChat read statistics (datacube) --------------------------------------------------------------
-
-
 def wechat_stats_store(*, rows: Iterable, day: date) -> int:
     """Store one day's datacube rows, replacing what was stored for the same push/source and day.
 

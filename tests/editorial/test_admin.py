@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from editorial import services
 from editorial.models import AuditEntry, ReviewComment, Revision, State
+from tests.admin_forms import article_form
 from tests.factories import (
     ActivityFactory,
     ArticleFactory,
@@ -28,29 +29,6 @@ def change_url(item):
 def item_url(item, view, *args):
     opts = item._meta
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=[item.pk, *args])
-
-
-def article_form(article, **changes):
-    """The article change form as the browser posts it, unchanged but for `changes`."""
-    data = {
-        "title": article.title,
-        "digest": article.digest,
-        "body": article.body,
-        "author": article.author,
-        "category": article.category_id or "",
-        "department": article.department_id or "",
-        "branch": article.branch_id or "",
-        "event_date": "",
-        "source_url": article.source_url,
-        "publish_at_0": "",
-        "publish_at_1": "",
-        "photos-TOTAL_FORMS": "0",
-        "photos-INITIAL_FORMS": "0",
-        "photos-MIN_NUM_FORMS": "0",
-        "photos-MAX_NUM_FORMS": "1000",
-    }
-    data.update(changes)
-    return data
 
 
 def audit_actions(item):

@@ -18,6 +18,7 @@ from editorial.errors import InvalidValueError
 from editorial.models import Revision
 from editorial.selectors import revision_diff
 from editorial.services import item_save, revision_restore
+from tests.admin_forms import article_form
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,23 +117,7 @@ def test_a_small_chinese_edit_is_still_shown_character_by_character(editor):
 def test_an_oversize_body_is_refused_in_the_admin_with_a_clear_message(client, editor):
     article = ArticleFactory(created_by=editor, body="<p>原正文</p>")
     client.force_login(editor)
-    data = {
-        "title": article.title,
-        "digest": "",
-        "body": TOO_LONG,
-        "author": article.author,
-        "category": article.category_id,
-        "department": article.department_id,
-        "branch": "",
-        "event_date": "",
-        "source_url": "",
-        "publish_at_0": "",
-        "publish_at_1": "",
-        "photos-TOTAL_FORMS": "0",
-        "photos-INITIAL_FORMS": "0",
-        "photos-MIN_NUM_FORMS": "0",
-        "photos-MAX_NUM_FORMS": "1000",
-    }
+    data = article_form(article, digest="", body=TOO_LONG, source_url="")
 
     response = client.post(reverse("admin:articles_article_change", args=[article.pk]), data)
 

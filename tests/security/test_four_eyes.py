@@ -15,6 +15,7 @@ from editorial.errors import NotAllowedError
 from editorial.models import AuditEntry, Revision, State
 from editorial.selectors import items_awaiting_review
 from editorial.services import item_approve, item_save, item_submit, revision_restore
+from tests.admin_forms import article_form
 from tests.factories import ArticleFactory, ArticlePhotoFactory, ReviewerFactory, photo_upload
 
 pytestmark = pytest.mark.django_db
@@ -28,39 +29,6 @@ def change_url(item):
 
 def workflow_url(item, name):
     return reverse("admin:articles_article_workflow", args=[item.pk, name])
-
-
-def article_form(article, photos=(), **changes):
-    """The article change form as the browser posts it; `photos`: new inline rows (dicts)."""
-    data = {
-        "title": article.title,
-        "digest": article.digest,
-        "body": article.body,
-        "author": article.author,
-        "category": article.category_id or "",
-        "department": article.department_id or "",
-        "branch": article.branch_id or "",
-        "event_date": "",
-        "source_url": article.source_url,
-        "publish_at_0": "",
-        "publish_at_1": "",
-        "photos-TOTAL_FORMS": str(len(photos)),
-        "photos-INITIAL_FORMS": "0",
-        "photos-MIN_NUM_FORMS": "0",
-        "photos-MAX_NUM_FORMS": "1000",
-    }
-    for index, photo in enumerate(photos):
-        data.update(
-            {
-                f"photos-{index}-id": "",
-                f"photos-{index}-article": article.pk,
-                f"photos-{index}-image": photo["image"],
-                f"photos-{index}-caption": photo["caption"],
-                f"photos-{index}-position": str(index),
-            }
-        )
-    data.update(changes)
-    return data
 
 
 def messages_of(response):

@@ -13,6 +13,7 @@ from activities.models import Registration
 from articles.models import Article, Category
 from editorial.models import State
 from editorial.notifications import notify_submitted
+from tests.admin_forms import article_form
 from tests.factories import ActivityFactory, ArticleFactory, CategoryFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db
@@ -173,33 +174,25 @@ def test_garbage_dashboard_dates_show_the_default_range(admin):
 # Line breaks in one-line fields
 
 
-def _article_form(**changes):
-    data = {
-        "title": "校友返校日",
-        "digest": "",
-        "body": "<p>正文</p>",
-        "author": "",
-        "category": "",
-        "department": "",
-        "branch": "",
-        "event_date": "",
-        "source_url": "",
-        "publish_at_0": "",
-        "publish_at_1": "",
-        "photos-TOTAL_FORMS": "0",
-        "photos-INITIAL_FORMS": "0",
-        "photos-MIN_NUM_FORMS": "0",
-        "photos-MAX_NUM_FORMS": "1000",
-    }
-    data.update(changes)
-    return data
+def _form(**changes):
+    article = ArticleFactory.build(
+        title="校友返校日",
+        digest="",
+        body="<p>正文</p>",
+        author="",
+        source_url="",
+        category=None,
+        department=None,
+        branch=None,
+    )
+    return article_form(article, **changes)
 
 
 @pytest.mark.parametrize(
     "title", ["校友\n返校日", "校友\r\n返校日", "校友\t返校日", "校友\u2028返校日"]
 )
 def test_title_with_a_line_break_is_refused_with_a_form_error(admin, title):
-    response = admin.post(reverse("admin:articles_article_add"), _article_form(title=title))
+    response = admin.post(reverse("admin:articles_article_add"), _form(title=title))
     assert response.status_code == 200
     assert "请写在一行内" in response.content.decode()
     assert not Article.objects.exists()
@@ -207,16 +200,14 @@ def test_title_with_a_line_break_is_refused_with_a_form_error(admin, title):
 
 @pytest.mark.parametrize("field", ["digest", "author"])
 def test_other_one_line_fields_refuse_a_line_break(admin, field):
-    response = admin.post(
-        reverse("admin:articles_article_add"), _article_form(**{field: "第一行\n第二行"})
-    )
+    response = admin.post(reverse("admin:articles_article_add"), _form(**{field: "第一行\n第二行"}))
     assert "请写在一行内" in response.content.decode()
     assert not Article.objects.exists()
 
 
 def test_body_keeps_its_line_breaks(admin):
     response = admin.post(
-        reverse("admin:articles_article_add"), _article_form(body="<p>第一段</p>\n<p>第二段</p>")
+        reverse("admin:articles_article_add"), _form(body="<p>第一段</p>\n<p>第二段</p>")
     )
     assert response.status_code == 302
     assert Article.objects.get().title == "校友返校日"

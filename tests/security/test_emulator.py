@@ -6,6 +6,7 @@ WECHAT_EMULATOR is on; these tests start a process with deploy/env.example's pro
 and look at what it loaded and what its admin answers.
 """
 
+import importlib.util
 import json
 import os
 import secrets
@@ -17,6 +18,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def _smoke():
+    """deploy/smoke.py (a standalone script, not a package): its reading of deploy/env.example."""
+    spec = importlib.util.spec_from_file_location("deploy_smoke", ROOT / "deploy" / "smoke.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 # Run in a fresh process: what production does at start (the WSGI application, the Celery app
 # with its tasks, every URLconf and admin module, the deploy checks), then every module of every
@@ -71,21 +81,11 @@ print(json.dumps({
 """
 
 
-def _env_example() -> dict:
-    """deploy/env.example as a dict (KEY=value lines, as systemd's EnvironmentFile reads them)."""
-    values = {}
-    for line in (ROOT / "deploy" / "env.example").read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
-    return values
-
-
 def _production_env(tmp_path, **changes) -> dict:
     """deploy/env.example with its placeholders filled, nothing else of this process's."""
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR")
     env = {key: value for key, value in os.environ.items() if key in keep}
-    env.update(_env_example())
+    env.update(_smoke().env_example())
     alphabet = string.ascii_letters + string.digits
     env.update(
         DJANGO_SETTINGS_MODULE="alumni_cms.settings",

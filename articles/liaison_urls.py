@@ -14,4 +14,5 @@ urlpatterns = [
     path("new/", views.submission_new, name="new"),
     path("<int:pk>/", views.submission_detail, name="detail"),
     path("<int:pk>/edit/", views.submission_edit, name="edit"),
+    path("<int:pk>/recall/", views.submission_recall, name="recall"),
 ]

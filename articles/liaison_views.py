@@ -18,7 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from alumni.models import Branch
 from editorial import workflow
-from editorial.errors import EditorialError, InvalidValueError
+from editorial.errors import EditorialError, InvalidValueError, NotAllowedError
+from editorial.services import item_recall
 
 from .liaison_forms import SubmissionEditForm, SubmissionForm
 from .models import Article
@@ -30,6 +31,12 @@ PORTAL_PERMISSION = "editorial.use_liaison_portal"
 # (a draft, or what a reviewer sent back), as the workflow table declares.
 EDITABLE_STATES = workflow.EDITED_IN_PLACE_STATES & workflow.SUBMIT.sources
 PAGE_SIZE = 20
+
+
+def is_recallable(article: Article, user) -> bool:
+    """Whether `user` may take `article` back from review here: the table's RECALL allows it
+    from the article's state and for them (its author). The service judges again."""
+    return article.state in workflow.RECALL.sources and workflow.RECALL.may(user, article)
 
 
 def is_editable(article: Article, user) -> bool:
@@ -89,8 +96,37 @@ def submission_detail(request, pk):
             "article": article,
             "photos": article.photos.all(),
             "editable": is_editable(article, request.user),
+            "recallable": is_recallable(article, request.user),
         },
     )
+
+
+@liaison_required
+@require_http_methods(["GET", "POST"])
+def submission_recall(request, pk):
+    """Ask, then take a submission back from review into draft through editorial's RECALL.
+
+    Only its author may (another liaison of the branch gets a 403 page); one no longer awaiting
+    review goes back to its page with the reason.
+    """
+    article = get_object_or_404(branch_submissions(user=request.user), pk=pk)
+    try:
+        if request.method == "POST":
+            article = item_recall(item=article, by=request.user)
+        else:
+            workflow.judge(workflow.RECALL, article, request.user)
+    except NotAllowedError as exc:
+        return render(
+            request, "liaison/recall.html", {"article": article, "refusal": exc}, status=403
+        )
+    except EditorialError as exc:
+        messages.info(request, str(exc))
+        return redirect("liaison:detail", pk=article.pk)
+    if request.method == "GET":
+        return render(request, "liaison/recall.html", {"article": article})
+    message = _("“%(title)s” was taken back from review and is a draft again.")
+    messages.success(request, message % {"title": article.title})
+    return redirect("liaison:detail", pk=article.pk)
 
 
 @liaison_required

@@ -63,3 +63,29 @@ def test_liaison_reads_the_reviewers_comment_on_a_sent_back_submission(
 
     expect(phone.locator(".lp-comments")).to_contain_text("请补充活动地点和参加人数。")
     expect(phone.get_by_role("link", name="修改后重新提交")).to_be_visible()
+
+
+def test_liaison_takes_a_pending_submission_back_from_a_phone(open_page, liaison, liaison_branch):
+    article = ArticleFactory(
+        title="北京校友会年会筹备通知",
+        created_by=liaison,
+        branch=liaison_branch,
+        state=State.SUBMITTED,
+    )
+    phone = open_page(phone=True)
+    log_in_to_portal(phone, liaison)
+
+    phone.get_by_role("link", name="北京校友会年会筹备通知").tap()
+    phone.get_by_role("link", name="撤回审核").tap()
+    expect(phone.get_by_role("heading", name="确定撤回审核吗？")).to_be_visible()
+    phone.screenshot(path="test-results/liaison_recall_confirm.png")
+    phone.get_by_role("button", name="确定撤回").tap()
+
+    expect(phone.get_by_role("status")).to_have_text(
+        "“北京校友会年会筹备通知”已撤回审核，重新成为草稿。"
+    )
+    expect(phone.locator(".lp-badge")).to_have_text("草稿")
+    expect(phone.get_by_role("link", name="修改后重新提交")).to_be_visible()
+    phone.screenshot(path="test-results/liaison_recall_done.png")
+    article.refresh_from_db()
+    assert article.state == State.DRAFT

@@ -285,6 +285,22 @@ LIAISON_PHOTO_MAX_EDGE = 2048
 # Donations: gifts are finance records, kept within these bounds (yuan, two decimal places).
 DONATIONS_GIFT_MAX_AMOUNT = Decimal(env("DONATIONS_GIFT_MAX_AMOUNT", default="10000000.00"))
 DONATIONS_PROJECT_MAX_GOAL = Decimal(env("DONATIONS_PROJECT_MAX_GOAL", default="1000000000.00"))
+# How to give, shown on every project page unless the project says otherwise (its "how to give"):
+# the office's bank account and a contact (one line: person, phone, e-mail). Demo values under
+# DEBUG only; with DEBUG off and nothing set, the page asks the visitor to contact the office.
+DONATIONS_BANK_ACCOUNT_NAME = env(
+    "DONATIONS_BANK_ACCOUNT_NAME", default="示例大学教育基金会（演示）" if DEBUG else ""
+)
+DONATIONS_BANK_NAME = env(
+    "DONATIONS_BANK_NAME", default="中国工商银行北京海淀支行（演示）" if DEBUG else ""
+)
+DONATIONS_BANK_ACCOUNT = env(
+    "DONATIONS_BANK_ACCOUNT", default="0200 0000 0000 0000 000" if DEBUG else ""
+)
+DONATIONS_CONTACT = env(
+    "DONATIONS_CONTACT",
+    default="校友办林老师 · 010-6200 0000 · giving@alumni.example.edu.cn" if DEBUG else "",
+)
 
 # WeChat (the bundled emulator under DEBUG, as `dev.py run` sets it; real credentials otherwise)
 # Off by default with DEBUG off: a production process with nothing set never signs callbacks

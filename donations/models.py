@@ -1,16 +1,36 @@
 """Campus donation projects (校园捐赠) and the gifts made to them."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.money import yuan
 from core.text import SingleLineTextMixin
 from editorial.models import EditorialItem
 
 from .validators import validate_gift_amount, validate_project_goal
+
+
+@dataclass(frozen=True)
+class HowToGive:
+    """What a project page tells a donor: the project's own text, or the office's account and
+    contact (settings DONATIONS_*); `remark` is what to write as the transfer's remark."""
+
+    text: str
+    account_name: str
+    bank_name: str
+    account: str
+    contact: str
+    remark: str
+
+    @property
+    def has_account(self) -> bool:
+        return bool(self.account)
 
 
 class DonationProject(EditorialItem):
@@ -24,14 +44,36 @@ class DonationProject(EditorialItem):
         ],
     )
     deadline = models.DateField(_("deadline"), null=True, blank=True)
+    how_to_give = models.TextField(
+        _("how to give"),
+        blank=True,
+        max_length=2000,
+        help_text=_(
+            "Plain text. Leave empty to show the office's bank account and contact; fill in to "
+            "show this instead (another account, a contact for this project)."
+        ),
+    )
 
-    revision_fields = EditorialItem.revision_fields + ("goal", "deadline")
+    revision_fields = EditorialItem.revision_fields + ("goal", "deadline", "how_to_give")
     public_url_name = "donations:detail"
 
     class Meta:
         verbose_name = _("donation project")
         verbose_name_plural = _("donation projects")
         ordering = ["-published_at", "-pk"]
+
+    @property
+    def giving(self) -> HowToGive:
+        """How to give to this project: its own `how_to_give` when filled in, else the
+        office's bank account and contact from the settings."""
+        return HowToGive(
+            text=self.how_to_give.strip(),
+            account_name=settings.DONATIONS_BANK_ACCOUNT_NAME,
+            bank_name=settings.DONATIONS_BANK_NAME,
+            account=settings.DONATIONS_BANK_ACCOUNT,
+            contact=settings.DONATIONS_CONTACT,
+            remark=self.title,
+        )
 
 
 class Channel(models.TextChoices):
@@ -85,7 +127,7 @@ class Gift(SingleLineTextMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.donor_name} ¥{self.amount}"
+        return f"{self.donor_name} {yuan(self.amount)}"
 
     @property
     def public_donor_name(self) -> str:

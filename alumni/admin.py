@@ -2,15 +2,16 @@ from django.contrib import admin
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields as ie_fields
 from import_export import resources, widgets
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import XLSX
 
 from core.admin import IsSetFilter
-from core.spreadsheet import FormulaSafeResourceMixin
+from core.spreadsheet import ExcelCSV, FormulaSafeResourceMixin, UnreadableFileError
 from editorial.admin import EditorialAdminMixin
 
 from .models import AlumniProfile, Alumnus, Branch, Gender
@@ -110,9 +111,22 @@ class AlumnusResource(FormulaSafeResourceMixin, resources.ModelResource):
     those of exactly one active record, so that importing the same spreadsheet again updates
     the records instead of doubling them; any other row creates one. Headers may be the field
     names or the office's Chinese ones. One bad row (unparsable value, failed validation,
-    unknown branch) rolls the whole file back. Cells that would run as a formula in a
+    unknown branch) rolls the whole file back. Exports carry the headers in the
+    language of the page (Chinese for the office); imports read those, the English ones or the
+    field names. Cells that would run as a formula in a
     spreadsheet are exported with a leading apostrophe, which an import takes off again."""
 
+    COLUMN_NAMES = {
+        "id": _("ID"),
+        "name": _("Name"),
+        "college": _("College"),
+        "major": _("Major"),
+        "city": _("City"),
+        "employer": _("Employer"),
+        "phone": _("Phone"),
+        "email": _("Email"),
+        "notes": _("Notes"),
+    }
     HEADER_ALIASES = {
         "编号": "id",
         "姓名": "name",
@@ -133,13 +147,13 @@ class AlumnusResource(FormulaSafeResourceMixin, resources.ModelResource):
         "备注": "notes",
     }
 
-    gender = ie_fields.Field(attribute="gender", column_name="gender", widget=GenderWidget())
+    gender = ie_fields.Field(attribute="gender", column_name=_("Gender"), widget=GenderWidget())
     class_year = ie_fields.Field(
-        attribute="class_year", column_name="class_year", widget=ClassYearWidget()
+        attribute="class_year", column_name=_("Class year"), widget=ClassYearWidget()
     )
     branch = ie_fields.Field(
         attribute="branch",
-        column_name="branch",
+        column_name=_("Branch"),
         widget=widgets.ForeignKeyWidget(Branch, field="name"),
     )
 
@@ -164,19 +178,39 @@ class AlumnusResource(FormulaSafeResourceMixin, resources.ModelResource):
         skip_unchanged = True
         use_transactions = True
 
+    @classmethod
+    def field_from_django_field(cls, field_name, django_field, readonly):
+        field = super().field_from_django_field(field_name, django_field, readonly)
+        field.column_name = cls.COLUMN_NAMES.get(field_name, field_name)
+        return field
+
+    def header_names(self) -> dict[str, str]:
+        """Every header a file may carry (casefolded) -> the column name the fields read."""
+        names = {}
+        for name, field in self.fields.items():
+            column = str(field.column_name)
+            with translation.override("en"):
+                english = str(field.column_name)
+            names.update({name: column, english.casefold(): column, column.casefold(): column})
+        for alias, name in self.HEADER_ALIASES.items():
+            names[alias] = str(self.fields[name].column_name)
+        return names
+
     def before_import(self, dataset, **kwargs):
-        dataset.headers = [
-            self.HEADER_ALIASES.get(str(h or "").strip(), str(h or "").strip())
-            for h in dataset.headers
-        ]
+        names = self.header_names()
+        headers = [str(h or "").strip() for h in dataset.headers]
+        dataset.headers = [names.get(h.casefold(), h) for h in headers]
         super().before_import(dataset, **kwargs)
 
+    def cell(self, row, name: str) -> str:
+        return str(row.get(str(self.fields[name].column_name)) or "").strip()
+
     def get_instance(self, instance_loader, row):
-        if str(row.get("id") or "").strip():
+        if self.cell(row, "id"):
             return super().get_instance(instance_loader, row)
-        name = str(row.get("name") or "").strip()
-        phone = str(row.get("phone") or "").strip()
-        email = str(row.get("email") or "").strip()
+        name = self.cell(row, "name")
+        phone = self.cell(row, "phone")
+        email = self.cell(row, "email")
         if not name or not (phone or email):
             return None  # nothing tells two namesakes of one class apart: a new record
         try:
@@ -229,9 +263,20 @@ class AlumnusAdmin(ImportExportModelAdmin):
         (None, {"fields": ["branch", "notes", "visible_to_classmates", "deleted_at"]}),
     ]
     resource_classes = [AlumnusResource]
-    import_formats = [CSV, XLSX]
-    export_formats = [CSV, XLSX]
+    import_formats = [ExcelCSV, XLSX]
+    export_formats = [ExcelCSV, XLSX]
     import_error_display = ("message", "row")
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # django-import-export's own message names the Python exception, in English.
+        if isinstance(e, UnreadableFileError):
+            message = str(e)
+        else:
+            message = gettext(
+                "This file cannot be read. Check that the format chosen matches the file "
+                "(CSV or Excel workbook)."
+            )
+        form.add_error("import_file", message)
 
     @admin.display(description=_("phone"), ordering="phone")
     def phone_masked(self, obj):

@@ -11,7 +11,12 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import XLSX
 
 from core.admin import IsSetFilter
-from core.spreadsheet import ExcelCSV, FormulaSafeResourceMixin, UnreadableFileError
+from core.spreadsheet import (
+    ColumnNamesExportForm,
+    ExcelCSV,
+    FormulaSafeResourceMixin,
+    UnreadableFileError,
+)
 from editorial.admin import EditorialAdminMixin
 
 from .models import AlumniProfile, Alumnus, Branch, Gender
@@ -265,6 +270,7 @@ class AlumnusAdmin(ImportExportModelAdmin):
     resource_classes = [AlumnusResource]
     import_formats = [ExcelCSV, XLSX]
     export_formats = [ExcelCSV, XLSX]
+    export_form_class = ColumnNamesExportForm
     import_error_display = ("message", "row")
 
     def add_data_read_fail_error_to_form(self, form, e):

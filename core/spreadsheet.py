@@ -10,6 +10,7 @@ import re
 
 from django.utils.translation import gettext
 from import_export.formats.base_formats import CSV
+from import_export.forms import SelectableFieldsExportForm
 
 # = and @ always start a formula, tab and CR can hide one; + and - do unless what follows is a
 # plain number (a negative figure, a phone number such as +86 138 0013 8000).
@@ -95,3 +96,16 @@ class ExcelCSV(CSV):
 
     def export_data(self, dataset, **kwargs):
         return super().export_data(dataset, **kwargs).encode("utf-8-sig")
+
+
+class ColumnNamesExportForm(SelectableFieldsExportForm):
+    """The export page with each field's checkbox labelled by the column name the file will
+    carry (Chinese for the office), not by the field name in English capitals."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        for resource in resources:
+            for name, field in resource().fields.items():
+                box = self.fields.get(self.create_boolean_field_name(resource, name))
+                if box is not None:
+                    box.label = field.column_name

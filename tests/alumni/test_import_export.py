@@ -162,3 +162,12 @@ def test_the_registrations_csv_export_starts_with_a_bom_and_has_chinese_headers(
 def test_a_binary_file_that_happens_to_decode_is_refused_as_unreadable():
     with pytest.raises(UnreadableFileError):
         decode_text(b"\x00\x00\x00\x01IHDR\x00\x00\x00 binary header")
+
+
+def test_the_export_page_labels_the_columns_in_chinese(client, office_admin):
+    client.force_login(office_admin)
+
+    form = client.get(reverse("admin:alumni_alumnus_export")).context["form"]
+
+    labels = [str(form.fields[f"alumnusresource_{f}"].label) for f in ("name", "class_year")]
+    assert labels == ["姓名", "届别"]

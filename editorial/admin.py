@@ -20,12 +20,14 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services, workflow
 from .actors import is_reviewer
 from .errors import EditorialError
+from .html import sanitize_html
 from .models import AuditEntry, State
 from .publishing import PUBLISHABLE_STATES, item_key, item_preflight
 
@@ -42,6 +44,35 @@ STATE_COLOURS = {
     State.REJECTED: "#b91c1c",
     State.WITHDRAWN: "#374151",
 }
+
+
+# What the person looking at an item must know first, by its state: where it stands and what
+# happens next. Shown at the top of the change form, above the fields.
+NEXT_STEPS = {
+    State.DRAFT: _("Draft: when it is ready, submit it for review."),
+    State.SUBMITTED: _(
+        "Awaiting review: a reviewer approves it or sends it back. Its content is locked "
+        "until then."
+    ),
+    State.APPROVED: _("Approved: it is published or scheduled next."),
+    State.SCHEDULED: _(
+        "Scheduled: it is published at the set time. Saving any change (photos included) "
+        "takes it out of the schedule and back to draft until it is approved again."
+    ),
+    State.PUBLISHED: _(
+        "Published: saving any change (photos included) takes it off the site and back to "
+        "draft until it is approved again."
+    ),
+    State.REJECTED: _("Sent back: change it as the reviewers ask, then submit it again."),
+    State.WITHDRAWN: _(
+        "Withdrawn: it is off the site. Publish it again, or change it and submit it for review."
+    ),
+}
+
+
+def is_locked(item) -> bool:
+    """Whether the item's content is frozen in its state (a submission under review)."""
+    return item.pk is not None and item.state not in workflow.EDITABLE_STATES
 
 
 def state_badge(item) -> str:
@@ -179,10 +210,31 @@ class EditorialAdminMixin:
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        return fields + [f for f in self.editorial_readonly_fields if f not in fields]
+        extra = [*self.editorial_readonly_fields]
+        if obj is not None and is_locked(obj):
+            extra.append("rendered_body")
+        return fields + [f for f in extra if f not in fields]
+
+    def has_change_permission(self, request, obj=None):
+        # A submission is frozen while it is reviewed. Without the change permission for it,
+        # Django shows the form read-only, inlines included, without save buttons, and refuses
+        # a POST to it; its author takes it back (the recall button) to change it.
+        if obj is not None and is_locked(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    @admin.display(description=_("body"))
+    def rendered_body(self, obj):
+        # A read-only rich text shows as the page shows it, not as escaped HTML source.
+        return mark_safe(sanitize_html(obj.body))  # noqa: S308 - sanitized just above
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and is_locked(obj):
+            fieldsets = [
+                (name, {**options, "fields": _rendered(options.get("fields", ()))})
+                for name, options in fieldsets
+            ]
         if not self.fieldsets:
             return fieldsets
         shown = {name for _name, options in fieldsets for name in _flat(options)}
@@ -239,6 +291,13 @@ class EditorialAdminMixin:
             )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            # Django would answer a bare 403 (no change permission on a locked item): say why
+            # and show the item again, with its panel saying what can be done.
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and is_locked(obj):
+                self.message_user(request, str(workflow.state_error(obj.state)), messages.ERROR)
+                return redirect(self._url("change", obj))
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except EditorialError as error:
@@ -264,7 +323,10 @@ class EditorialAdminMixin:
         return super().change_view(request, object_id, form_url, context)
 
     def editorial_context(self, request, obj) -> dict:
-        """What the change form shows around the fields: buttons, comments, the audit trail."""
+        """What the change form shows around the fields: at the top, the state, what happens
+        next, the reason it was sent back, the reviewers' open comments, why it is locked and
+        the buttons; below, all comments and the audit trail."""
+        allowed = workflow.allowed(obj, request.user)
         buttons = [
             {
                 "transition": transition,
@@ -274,29 +336,22 @@ class EditorialAdminMixin:
                 if BUTTONS[transition.name].form_class
                 else None,
             }
-            for transition in workflow.allowed(obj, request.user)
+            for transition in allowed
         ]
         can_comment = is_reviewer(request.user)
-        locked = ""
-        if obj.state in workflow.LEAVES_SITE_ON_EDIT_STATES:
-            locked = gettext(
-                "This item is %(state)s. Saving a change to it (photos included) takes it off "
-                "the site and back to draft until a reviewer approves it again."
-            ) % {"state": obj.get_state_display()}
-        elif obj.state not in workflow.EDITABLE_STATES:
-            locked = gettext(
-                "This item is %(state)s: its content cannot be changed while it is reviewed. "
-                "Its author can take it back to change it."
-            ) % {"state": obj.get_state_display()}
+        trail = list(selectors.audit_trail(item=obj))
         return {
-            "editorial_locked": locked,
+            "editorial_next_step": NEXT_STEPS.get(obj.state, ""),
+            "editorial_lock_reason": _lock_reason(allowed) if is_locked(obj) else "",
+            "editorial_rejection": _last_rejection(obj, trail),
+            "editorial_open_comments": _open_comments(obj, trail),
             "editorial_item": obj,
             "editorial_badge": state_badge(obj),
             "editorial_buttons": buttons,
             "editorial_comments": selectors.review_comments(item=obj),
             "editorial_comment_form": ReviewCommentForm() if can_comment else None,
             "editorial_comment_url": self._url("comment", obj),
-            "editorial_audit_trail": selectors.audit_trail(item=obj),
+            "editorial_audit_trail": trail,
             "editorial_preview_url": self._url("preview", obj),
             "editorial_preflight": item_preflight(obj),
             "editorial_push_url": self._push_url(request, obj),
@@ -523,6 +578,55 @@ def request_site_name() -> str:
     from django.conf import settings
 
     return settings.SITE_NAME or gettext("Alumni Association")
+
+
+def _lock_reason(allowed: list[workflow.Transition]) -> str:
+    """Why a locked item cannot be changed, and what the person offered `allowed` can do."""
+    names = {t.name for t in allowed}
+    if workflow.RECALL.name in names:
+        return gettext(
+            "To change it, take it back first: it becomes a draft again and leaves the "
+            "review queue."
+        )
+    if workflow.APPROVE.name in names or workflow.REJECT.name in names:
+        return gettext(
+            "Its content cannot be changed during review: approve it, or send it back "
+            "with a reason."
+        )
+    return gettext("Its content cannot be changed during review; its author can take it back.")
+
+
+def _last_rejection(obj, trail: list[AuditEntry]) -> AuditEntry | None:
+    """The audit entry of the rejection that sent the item back, while it is sent back."""
+    if obj.state != State.REJECTED:
+        return None
+    return next((e for e in trail if e.action == workflow.REJECT.action), None)
+
+
+def _open_comments(obj, trail: list[AuditEntry]) -> list:
+    """The reviewers' comments on the item's latest submission (all, if never submitted),
+    oldest first; the rejection's reason, shown on its own, is left out."""
+    submitted = next((e for e in trail if e.action == workflow.SUBMIT.action), None)
+    rejection = _last_rejection(obj, trail)
+    comments = selectors.review_comments(item=obj)
+    if submitted is not None:
+        comments = comments.filter(created_at__gte=submitted.created_at)
+    return [
+        c
+        for c in comments
+        if rejection is None
+        or (c.body.strip(), c.author_id) != (rejection.comment.strip(), rejection.user_id)
+    ]
+
+
+def _rendered(fields) -> list:
+    """`fields` with the rich text shown rendered (`rendered_body`) instead of as its source."""
+    return [
+        _rendered(entry)
+        if isinstance(entry, (list, tuple))
+        else ("rendered_body" if entry == "body" else entry)
+        for entry in fields
+    ]
 
 
 def _flat(options: dict) -> list[str]:

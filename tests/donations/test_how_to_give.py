@@ -48,7 +48,7 @@ def test_the_transfer_remark_is_the_projects_name(client, office_account):
 
     page = _page(client, project)
 
-    assert "转账附言: <strong>新图书馆建设基金</strong>" in page
+    assert "转账附言： <strong>新图书馆建设基金</strong>" in page
 
 
 def test_a_projects_own_instructions_win_over_the_offices(client, office_account):

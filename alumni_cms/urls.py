@@ -3,8 +3,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.utils.functional import lazy
 from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from core.lockout import login_throttled
@@ -21,6 +24,9 @@ handler500 = "core.errors.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico whatever the page links; a temporary redirect, as the
+    # static file's name may change with its content.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("img/favicon.ico"))),
     path("news/", include("articles.urls")),
     path("activities/", include("activities.urls")),
     path("donations/", include("donations.urls")),

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.names import display_name
 from editorial.admin import EditorialAdminMixin
 from editorial.models import AuditEntry
 
@@ -102,7 +103,7 @@ class GiftAdmin(admin.ModelAdmin):
             (
                 (
                     timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"),
-                    entry.user.get_username() if entry.user else "—",
+                    display_name(entry.user) or "—",
                     entry.comment,
                 )
                 for entry in entries

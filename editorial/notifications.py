@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from core.names import display_name
 from core.text import one_line
 
 from .models import EditorialItem, State
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 def _name(user) -> str:
     if user is None:
         return gettext("the scheduler")
-    return user.get_full_name() or user.get_username()
+    return display_name(user)
 
 
 def _admin_url(item: EditorialItem) -> str:

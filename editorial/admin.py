@@ -24,6 +24,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from core.names import display_name
+
 from . import selectors, services, workflow
 from .actors import is_reviewer
 from .errors import EditorialError
@@ -640,11 +642,15 @@ def _flat(options: dict) -> list[str]:
 class AuditEntryAdmin(admin.ModelAdmin):
     """The office's read-only audit log, and the host of the cross-type review queue."""
 
-    list_display = ("created_at", "action", "item_link", "from_state", "to_state", "user")
+    list_display = ("created_at", "action", "item_link", "from_state", "to_state", "by")
     list_filter = ("action", "to_state", "content_type")
-    search_fields = ("action", "comment", "user__username")
+    search_fields = ("action", "comment", "user__username", "user__last_name", "user__first_name")
     date_hierarchy = "created_at"
     list_select_related = ("user", "content_type")
+
+    @admin.display(description=_("By"), ordering="user__last_name")
+    def by(self, obj):
+        return display_name(obj.user) or gettext("Scheduler")
 
     @admin.display(description=_("item"))
     def item_link(self, obj):

@@ -93,7 +93,7 @@ def line_chart(
         parts.append(
             f'<polyline fill="none" stroke="{colour}" stroke-width="1.6" points="{points}" '
             f'data-series="{escape(name)}" data-total="{total}">'
-            f"<title>{escape(name)}: {total}</title></polyline>"
+            f"<title>{escape(name)}: {total:,}</title></polyline>"
         )
     legend, last_line = _legend([name for name, _values in series], height + 14, left)
     total_height = last_line + 8 if series else height
@@ -124,7 +124,7 @@ def bar_chart(*, bars: Sequence[tuple[str, Number]], label: str) -> SafeString:
             f'<rect x="{left}" y="{y + 3}" width="{width:.1f}" height="{row - 8}" '
             f'fill="{colour}" data-label="{escape(name)}" data-value="{value}"/>'
         )
-        parts.append(f'<text x="{left + width + 4:.1f}" y="{y + 14}" {FONT}>{value}</text>')
+        parts.append(f'<text x="{left + width + 4:.1f}" y="{y + 14}" {FONT}>{value:,}</text>')
     height = 8 + row * len(bars)
     svg = (
         f'<svg class="stats-chart" xmlns="http://www.w3.org/2000/svg" role="img" '

@@ -56,7 +56,12 @@ def table_html(table: Table) -> SafeString:
     for row in table.rows:
         cells = []
         for css, cell in zip(classes, row, strict=True):
-            if isinstance(cell, int | Decimal):
+            if isinstance(cell, int | Decimal) and css and not isinstance(cell, bool):
+                # Grouped in thousands as core.money writes amounts (4,207,884.00; a Decimal
+                # keeps its places). The language's own format would not group: zh-hans has
+                # no thousands separator. Numbers in text columns (ids) are left as they are.
+                text = f"{cell:,}"
+            elif isinstance(cell, int | Decimal):
                 text = str(cell)
             elif isinstance(cell, Link):
                 text = f'<a href="{escape(cell.url)}">{escape(cell.text)}</a>'

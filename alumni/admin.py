@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -204,8 +205,32 @@ class AlumnusResource(FormulaSafeResourceMixin, resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         names = self.header_names()
         headers = [str(h or "").strip() for h in dataset.headers]
+        if not any(h.casefold() in names for h in headers):
+            # Otherwise every row would pass as "unchanged" and the file would vanish silently
+            # (a file without its header row, or split on semicolons instead of commas).
+            raise ValueError(
+                gettext(
+                    "None of this file's columns is known (%(headers)s). The first row must "
+                    "hold the column names, such as 姓名, 届别, 手机."
+                )
+                % {"headers": ", ".join(headers)[:200]}
+            )
         dataset.headers = [names.get(h.casefold(), h) for h in headers]
         super().before_import(dataset, **kwargs)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            # The errors are keyed by model field; the office knows its columns by their headers.
+            columns = {
+                field.attribute: str(field.column_name)
+                for field in self.fields.values()
+                if field.attribute
+            }
+            raise ValidationError(
+                {columns.get(key, key): errors for key, errors in error.error_dict.items()}
+            ) from None
 
     def cell(self, row, name: str) -> str:
         return str(row.get(str(self.fields[name].column_name)) or "").strip()
@@ -271,6 +296,7 @@ class AlumnusAdmin(ImportExportModelAdmin):
     import_formats = [ExcelCSV, XLSX]
     export_formats = [ExcelCSV, XLSX]
     export_form_class = ColumnNamesExportForm
+    import_template_name = "admin/alumni/alumnus/import.html"
     import_error_display = ("message", "row")
 
     def add_data_read_fail_error_to_form(self, form, e):

@@ -171,3 +171,25 @@ def test_the_export_page_labels_the_columns_in_chinese(client, office_admin):
 
     labels = [str(form.fields[f"alumnusresource_{f}"].label) for f in ("name", "class_year")]
     assert labels == ["姓名", "届别"]
+
+
+def test_a_file_without_a_known_column_is_refused_with_a_chinese_message(client, office_admin):
+    client.force_login(office_admin)
+
+    response = preview(client, "姓名;届别\n张伟;2005\n".encode("gbk"))
+
+    page = response.content.decode()
+    assert "此文件中没有可识别的列（姓名;届别）。第一行须为列名" in page
+    assert "Traceback" not in page and "ValueError" not in page
+    assert response.context.get("confirm_form") is None
+    assert not Alumnus.objects.exists()
+
+
+def test_a_row_error_names_the_column_by_its_chinese_header(client, office_admin):
+    client.force_login(office_admin)
+
+    response = preview(client, "姓名,届别,性别,邮箱\n张伟,2005,未知,not-an-address\n".encode("gbk"))
+
+    row = response.context["result"].invalid_rows[0]
+    assert set(row.field_specific_errors) == {"性别", "电子邮箱"}
+    assert '<span class="validation-error-field-label">性别</span>' in response.content.decode()

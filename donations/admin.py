@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.money import yuan
 from core.names import display_name
 from editorial.admin import EditorialAdminMixin
 from editorial.models import AuditEntry
@@ -19,7 +20,7 @@ class DonationProjectAdmin(EditorialAdminMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "status_badge",
-        "goal",
+        "goal_amount",
         "raised",
         "percent",
         "donors",
@@ -36,6 +37,7 @@ class DonationProjectAdmin(EditorialAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "digest", "body", "cover"]}),
         (_("Goal"), {"fields": ["goal", "deadline"]}),
+        (_("How to give"), {"fields": ["how_to_give"]}),
         (_("Publishing"), {"fields": ["publish_at"]}),
     ]
 
@@ -43,9 +45,13 @@ class DonationProjectAdmin(EditorialAdminMixin, admin.ModelAdmin):
         # Totals come from the gifts, in the list's own query; nobody types a total.
         return projects_with_progress(super().get_queryset(request))
 
+    @admin.display(description=_("goal (yuan)"), ordering="goal")
+    def goal_amount(self, obj):
+        return yuan(obj.goal)
+
     @admin.display(description=_("raised (yuan)"), ordering="raised")
     def raised(self, obj):
-        return donation_progress(project=obj).raised
+        return yuan(donation_progress(project=obj).raised)
 
     @admin.display(description=_("progress"))
     def percent(self, obj):
@@ -74,7 +80,7 @@ class DonationProjectAdmin(EditorialAdminMixin, admin.ModelAdmin):
 
 @admin.register(Gift)
 class GiftAdmin(admin.ModelAdmin):
-    list_display = ("donor_name", "project", "amount", "donated_on", "channel", "anonymous")
+    list_display = ("donor_name", "project", "gift_amount", "donated_on", "channel", "anonymous")
     list_filter = ("channel", "anonymous", "project")
     list_select_related = ("project",)
     search_fields = ("donor_name", "message", "project__title", "donor_alumnus__name")
@@ -91,6 +97,10 @@ class GiftAdmin(admin.ModelAdmin):
         if obj is not None:
             fieldsets.append((_("Audit trail"), {"fields": ["audit_trail"]}))
         return fieldsets
+
+    @admin.display(description=_("amount (yuan)"), ordering="amount")
+    def gift_amount(self, obj):
+        return yuan(obj.amount)
 
     @admin.display(description=_("changes"))
     def audit_trail(self, obj):

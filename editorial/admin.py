@@ -168,7 +168,7 @@ class Button:
 
 BUTTONS = {
     workflow.SUBMIT.name: Button(services.item_submit, CommentForm, "default"),
-    workflow.RECALL.name: Button(services.item_recall),
+    workflow.RECALL.name: Button(services.item_recall, None, "default"),
     workflow.APPROVE.name: Button(services.item_approve, CommentForm, "default"),
     workflow.REJECT.name: Button(services.item_reject, RejectForm, "danger"),
     workflow.SCHEDULE.name: Button(services.item_schedule, ScheduleForm),

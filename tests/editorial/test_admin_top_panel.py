@@ -14,6 +14,7 @@ from tests.factories import (
     ArticlePhotoFactory,
     DonationProjectFactory,
     EditorFactory,
+    ReviewerFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +218,11 @@ def test_a_superuser_cannot_post_changes_to_a_submission_either(client, editor):
     client.post(change_url(article), article_form(article, title="偷改"))
     article.refresh_from_db()
     assert article.title == "原标题"
+
+
+def test_the_reason_names_the_reviewer_family_name_first(client, editor):
+    reviewer = ReviewerFactory(username="lxz", last_name="林", first_name="晓舟")
+    article = sent_back(editor, reviewer)
+    client.force_login(editor)
+    html = client.get(change_url(article)).content.decode()
+    assert 0 < html.find("林晓舟") < first_field(html)

@@ -7,11 +7,14 @@ Audit entries reuse `editorial.AuditEntry` (it points at any object): actions
 time, and a comment listing each changed field as `field: before → after`.
 """
 
+from decimal import Decimal
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.money import grouped
 from editorial.errors import InvalidValueError, NotAllowedError
 from editorial.models import AuditEntry
 
@@ -91,6 +94,8 @@ def _value(gift: Gift, name: str) -> str:
         return str(dict(field.choices).get(value, value))
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if isinstance(value, Decimal):
+        return grouped(value)
     return "" if value is None else str(value)
 
 

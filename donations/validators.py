@@ -7,10 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-
-def _yuan(value: Decimal) -> str:
-    # Grouped by thousands as the finance office writes sums, whatever the locale's format.
-    return f"{value:,.2f}"
+from core.money import grouped
 
 
 def validate_gift_amount(value: Decimal) -> None:
@@ -23,7 +20,7 @@ def validate_gift_amount(value: Decimal) -> None:
                 "Check the amount, or ask an office admin about larger gifts."
             ),
             code="gift_amount_too_large",
-            params={"max": _yuan(limit), "amount": _yuan(value)},
+            params={"max": grouped(limit), "amount": grouped(value)},
         )
 
 
@@ -34,5 +31,5 @@ def validate_project_goal(value: Decimal) -> None:
         raise ValidationError(
             _("A project's goal may be at most ¥%(max)s; ¥%(amount)s is more."),
             code="project_goal_too_large",
-            params={"max": _yuan(limit), "amount": _yuan(value)},
+            params={"max": grouped(limit), "amount": grouped(value)},
         )

@@ -176,7 +176,7 @@ def test_changing_a_gifts_amount_leaves_an_entry_with_before_and_after(client, d
     assert response.status_code == 302
     entry = _audit(gift.pk, "donations.gift.changed").get()
     assert entry.user == donations_officer
-    assert entry.comment == "金额（元）: 1000.00 → 1200.00"
+    assert entry.comment == "金额（元）: 1,000.00 → 1,200.00"
 
 
 def test_deleting_a_gift_leaves_an_entry_with_its_amount(client, donations_officer):

@@ -3,7 +3,8 @@
 Paging (`paging`), the public page cache (`pagecache`), the chrome fragments (`memo` and the
 `{% chrome %}` tag), admin list filters (`admin`), one-line text fields (`text`), throttles and
 the login lockout (`throttle`, `lockout`), the task queue helper (`queueing`), spreadsheet-safe
-cells (`spreadsheet`), log redaction (`redaction`), the error pages and the bad-input
+cells (`spreadsheet`), amounts of money as people read them (`money` and the `{{ amount|yuan }}`
+filter), log redaction (`redaction`), the error pages and the bad-input
 middleware (`errors`, `middleware`, `context_processors`), and uploaded media as DEBUG serves
 it (`media`). Content apps, `editorial`, `wechat`, `audience` and `stats` may import it; it
 imports none of them, nor the project `alumni_cms` (tests/test_architecture.py).

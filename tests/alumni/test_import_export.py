@@ -192,4 +192,5 @@ def test_a_row_error_names_the_column_by_its_chinese_header(client, office_admin
 
     row = response.context["result"].invalid_rows[0]
     assert set(row.field_specific_errors) == {"性别", "电子邮箱"}
+    assert "部分行的数据未通过校验" in response.content.decode()
     assert '<span class="validation-error-field-label">性别</span>' in response.content.decode()

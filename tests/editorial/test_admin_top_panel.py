@@ -226,3 +226,16 @@ def test_the_reason_names_the_reviewer_family_name_first(client, editor):
     client.force_login(editor)
     html = client.get(change_url(article)).content.decode()
     assert 0 < html.find("林晓舟") < first_field(html)
+
+
+def test_a_read_only_body_is_sanitized_when_shown(client, editor):
+    # Stored past the model's save (an import, a raw update): the page still runs no script.
+    article = ArticleFactory(created_by=editor, state=State.SUBMITTED)
+    type(article).objects.filter(pk=article.pk).update(
+        body='<p>正文</p><script>alert("x")</script><img src="x" onerror="alert(1)">'
+    )
+    client.force_login(editor)
+    html = client.get(change_url(article)).content.decode()
+    assert "<p>正文</p>" in html
+    assert 'alert("x")' not in html
+    assert "onerror" not in html

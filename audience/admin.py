@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from alumni.models import mask_email, mask_phone
 from core.admin import IsSetFilter
+from core.names import display_name
 from core.queueing import enqueue
 from wechat.errors import RetryableError
 
@@ -393,7 +394,7 @@ class ProfileChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("changed by"))
     def changed_by(self, obj):
         if obj.user_id:
-            return obj.user.get_username()
+            return display_name(obj.user)
         if obj.follower_id:
             return gettext("The alumnus (WeChat)")
         return "—"

@@ -20,6 +20,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.names import display_name
+
 from . import workflow
 from .actors import SYSTEM, is_person, is_reviewer
 from .errors import InvalidValueError, NotAllowedError
@@ -243,7 +245,7 @@ def _reopen(item: EditorialItem, *, by, note: str = "") -> None:
     """Edited content must be reviewed again: the item becomes a draft (REOPEN), so it cannot
     reach the public without a second pair of eyes; one that was public or scheduled leaves
     the site at once (item_withdrawn). The caller saves the item with its content."""
-    reason = gettext("Changed by %(user)s; needs a new review.") % {"user": by}
+    reason = gettext("Changed by %(user)s; needs a new review.") % {"user": display_name(by)}
     _move(item, REOPEN, by=by, note=note, save=False, reason=reason)
 
 

@@ -7,15 +7,21 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from audience.models import ProfileChange
 from donations.services import gift_save
 from editorial import services
+from editorial.models import State
+from editorial.signals import item_withdrawn
 from tests.factories import (
+    AlumnusFactory,
     ArticleFactory,
     DonationsOfficerFactory,
     EditorFactory,
     GiftFactory,
+    PushFactory,
     ReviewerFactory,
 )
+from wechat.models import PushEventKind
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +113,41 @@ def test_the_gift_audit_trail_names_the_officer(client):
     html = client.get(reverse("admin:donations_gift_change", args=[gift.pk])).content.decode()
     assert "方雅琴" in html
     assert "fangyq ·" not in html
+
+
+def test_editing_a_published_item_withdraws_it_naming_who_changed_it(
+    lin, django_capture_on_commit_callbacks
+):
+    reasons = []
+
+    def listener(sender, item, by, reason="", **kwargs):
+        reasons.append(reason)
+
+    article = ArticleFactory(state=State.PUBLISHED, created_by=lin)
+    item_withdrawn.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.item_save(item=article, by=lin, data={"title": "改过的标题"})
+    finally:
+        item_withdrawn.disconnect(listener)
+    assert reasons == ["已由 林晓舟 修改，需重新审核。"]
+
+
+def test_the_push_timeline_names_who_acted(client, push_editor, lin):
+    push = PushFactory(created_by=push_editor)
+    push.events.create(kind=PushEventKind.CREATED, user=lin)
+    client.force_login(push_editor)
+    html = client.get(f"/admin/wechat/push/{push.pk}/change/").content.decode()
+    timeline = html.split('id="push-timeline"', 1)[1]
+    assert "<td>林晓舟</td>" in timeline
+    assert "linxz" not in timeline
+
+
+def test_alumni_record_changes_name_the_office_member(admin_client, lin):
+    ProfileChange.objects.create(alumnus=AlumnusFactory(), user=lin, field="city", new_value="上海")
+    html = admin_client.get(reverse("admin:audience_profilechange_changelist")).content.decode()
+    assert "林晓舟" in html
+    assert ">linxz<" not in html
 
 
 def test_the_admin_says_xiugai_for_change(client, office_admin):

@@ -2,6 +2,8 @@
 
 from playwright.sync_api import expect
 
+from core.names import display_name
+
 # The password tests/factories.py's UserFactory gives every user.
 PASSWORD = "pw-for-tests-123"
 
@@ -12,7 +14,7 @@ def log_in_to_admin(page, user) -> None:
     page.get_by_label("用户名").fill(user.username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.locator("#user-tools")).to_contain_text(user.username)
+    expect(page.locator("#user-tools")).to_contain_text(display_name(user))
 
 
 def log_in_to_portal(page, user) -> None:

@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from articles.models import Category
 from audience.models import ProfileChange
 from donations.services import gift_save
 from editorial import services
@@ -20,6 +21,7 @@ from tests.factories import (
     GiftFactory,
     PushFactory,
     ReviewerFactory,
+    UserFactory,
 )
 from wechat.models import PushEventKind
 
@@ -162,3 +164,18 @@ def test_the_change_form_title_reads_xiugai_and_the_type_without_a_space(client,
     client.force_login(lin)
     html = client.get(_change_url(article)).content.decode()
     assert "| 修改新闻 |" in html.split("</title>")[0]
+
+
+def test_the_admin_history_page_names_the_person_not_login_and_western_order(client):
+    fang = UserFactory(
+        username="fangyq", first_name="雅琴", last_name="方", is_staff=True, is_superuser=True
+    )
+    client.force_login(fang)
+    add = reverse("admin:articles_category_add")
+    client.post(add, {"name": "校友动态", "slug": "alumni-news", "position": "0"})
+    category = Category.objects.get(name="校友动态")
+    history = reverse("admin:articles_category_history", args=[category.pk])
+    html = client.get(history).content.decode()
+    table = html.split('id="change-history"', 1)[1]
+    assert "<td>方雅琴</td>" in table
+    assert "雅琴 方" not in table

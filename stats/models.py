@@ -63,7 +63,7 @@ class UserSource(models.IntegerChoices):
     HISTORY = 4, _("Account history page")
     OTHER = 5, _("Other")
     TOP_STORIES = 6, _("Top Stories")
-    SEARCH = 7, _("Search")
+    SEARCH = 7, _("WeChat Search")
 
 
 class WeChatCounters(models.Model):

@@ -13,6 +13,7 @@ from donations.services import gift_save
 from editorial import services
 from editorial.models import State
 from editorial.signals import item_withdrawn
+from stats.models import UserSource
 from tests.factories import (
     AlumnusFactory,
     ArticleFactory,
@@ -179,3 +180,14 @@ def test_the_admin_history_page_names_the_person_not_login_and_western_order(cli
     table = html.split('id="change-history"', 1)[1]
     assert "<td>方雅琴</td>" in table
     assert "雅琴 方" not in table
+
+
+def test_the_admin_search_button_says_sousuo(client, office_admin):
+    client.force_login(office_admin)
+    html = client.get(reverse("admin:editorial_auditentry_changelist")).content.decode()
+    assert 'value="搜索"' in html
+    assert "搜一搜" not in html
+
+
+def test_wechat_search_as_a_reading_source_is_still_sousuosou():
+    assert str(UserSource.SEARCH.label) == "搜一搜"

@@ -1,6 +1,6 @@
 """Queries over articles that more than one page needs."""
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 
 from alumni.models import Branch
 from editorial.models import ReviewComment, State
@@ -57,24 +57,20 @@ def categories_all() -> list[Category]:
 
 
 def article_published(*, pk: int) -> Article | None:
-    """The published article `pk` with the names it shows (category, department, branch) and
-    `has_photos`."""
-    return (
-        Article.objects.select_related("category", "department", "branch")
-        .only(*DETAIL_FIELDS)
-        # Most news has no photo gallery (pictures sit in the body): then no photo query.
-        .annotate(has_photos=Exists(ArticlePhoto.objects.filter(article_id=OuterRef("pk"))))
-        .filter(pk=pk, state=State.PUBLISHED)
-        .first()
-    )
+    """The published article `pk` with the names it shows (category, department, branch)."""
+    try:
+        return (
+            Article.objects.select_related("category", "department", "branch")
+            .only(*DETAIL_FIELDS)
+            .get(pk=pk, state=State.PUBLISHED)
+        )
+    except Article.DoesNotExist:
+        return None
 
 
-def article_photos(*, article: Article) -> list[ArticlePhoto]:
-    """The article's photos in their order (image and caption only); no query when the article
-    came from `article_published` and has none."""
-    if getattr(article, "has_photos", True) is False:
-        return []
-    return list(ArticlePhoto.objects.filter(article_id=article.pk).only("image", "caption"))
+def article_photos(*, article_id: int) -> list[ArticlePhoto]:
+    """The article's photos in their order (image and caption only)."""
+    return list(ArticlePhoto.objects.filter(article_id=article_id).only("image", "caption"))
 
 
 def _published(category_id: int | None) -> QuerySet[Article]:
@@ -94,10 +90,10 @@ def articles_to_page(*, category_id: int | None = None) -> CountedRows:
     )
 
 
-def articles_more(*, article: Article, count: int = 3) -> list[Article]:
-    """The newest other published articles, of the same category when it has one."""
-    more = articles_published(category_id=article.category_id or None).exclude(pk=article.pk)
-    return list(more[:count])
+def articles_newest(*, category_id: int | None, count: int) -> list[Article]:
+    """The `count` newest published articles (of the category when given), as
+    `articles_published`: the detail page's "more news" leaves out the article itself."""
+    return list(articles_published(category_id=category_id)[:count])
 
 
 def branch_submissions(*, user):

@@ -7,20 +7,22 @@ from django.utils import translation
 from django.utils.safestring import SafeString
 
 from core.memo import Fragments
-from core.pagecache import cache_public_page
+from core.pagecache import cache_public_page, cached_fragments
 from core.paging import paginate
 
 from .models import Article, ArticlePhoto
 from .selectors import (
     article_photos,
     article_published,
-    articles_more,
+    articles_newest,
     articles_to_page,
     categories_all,
 )
 
 # The news list shows 20 items a page (issue 6 measures "the 20-item list page").
 NEWS_PER_PAGE = 20
+# The detail page's "more news": the newest other articles of its category.
+MORE_NEWS = 3
 
 # Rendered news rows (~1 kB each) and article blocks (the body: tens of kB), per process.
 _row_memo = Fragments(size=3000)
@@ -61,7 +63,7 @@ def _name(related) -> str | None:
 def _rows(articles) -> list[SafeString]:
     """Each article's list row (includes/article_item.html), kept under all it shows.
 
-    The articles come from `selectors.articles_published` or `articles_more`, with their names.
+    The articles come from `selectors.articles_published` or `articles_newest`, with their names.
     """
     return _rendered_many(
         _row_memo,
@@ -107,6 +109,30 @@ def _article_block(article: Article, photos: list[ArticlePhoto]) -> SafeString:
     )
 
 
+def _kept(article: Article) -> tuple[list[SafeString], list[ArticlePhoto]]:
+    """The article's "more news" rows and its photos, kept by `cached_fragments` until public
+    content changes (the pages' version): page cache or not, most detail requests then run
+    only the article's query, and one round trip to the cache.
+
+    "More news" is the newest other published articles of the article's category (of all news
+    when it has none): the category's newest MORE_NEWS + 1 rows, the same for each of its
+    articles, less the article itself.
+    """
+    category_id = article.category_id or None
+    more_key = f"pages:more:{translation.get_language()}:{category_id or '-'}"
+    photos_key = f"pages:photos:{article.pk}"
+
+    def more() -> list[tuple[int, SafeString]]:
+        newest = articles_newest(category_id=category_id, count=MORE_NEWS + 1)
+        return [(row.pk, html) for row, html in zip(newest, _rows(newest), strict=True)]
+
+    kept = cached_fragments(
+        {more_key: more, photos_key: lambda: article_photos(article_id=article.pk)}
+    )
+    rows = [html for pk, html in kept[more_key] if pk != article.pk][:MORE_NEWS]
+    return rows, kept[photos_key]
+
+
 @cache_public_page
 def article_list(request):
     categories = categories_all()
@@ -140,13 +166,13 @@ def article_detail(request, pk: int):
     article = article_published(pk=pk)
     if article is None:
         raise Http404
-    photos = article_photos(article=article)
+    more, photos = _kept(article)
     return render(
         request,
         "articles/detail.html",
         {
             "article": article,
             "article_html": _article_block(article, photos),
-            "more": _rows(articles_more(article=article)),
+            "more": more,
         },
     )

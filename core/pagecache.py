@@ -8,6 +8,10 @@ stale a time-dependent figure, such as "sign-up closes", can get). One round tri
 serves a cached page. Views are still counted: `ViewCountMiddleware` sits outside and sees the
 cached page's 200 like any other.
 
+`cached_fragments` keeps pieces of a page that only public content changes (the detail page's
+"more news" and photos) under the same version, so they are stale as soon as the pages are; it
+works whether or not whole pages are cached, and the version is kept either way.
+
 The footer's language form and the sign-up form carry a CSRF token, which belongs to one
 visitor: the cached copy keeps a placeholder and each visitor gets their own token put back.
 """
@@ -16,6 +20,8 @@ import functools
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,6 +31,9 @@ from django.middleware.csrf import get_token
 from django.utils import translation
 
 VERSION_KEY = "pages:version"
+# A fragment outlives no content change (the version); this only bounds the memory of fragments
+# no longer asked for.
+FRAGMENT_SECONDS = 3600
 CONTENT_APPS = frozenset({"articles", "activities", "donations", "alumni", "editorial"})
 _TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _PLACEHOLDER = "\x00csrf\x00"
@@ -39,10 +48,9 @@ def pages_version() -> str:
 
 
 def pages_changed(**_kwargs) -> None:
-    """Drop every cached public page, now and again once the transaction commits (a page
-    rendered in between from the old rows would otherwise stay cached)."""
-    if settings.STATS_PAGE_CACHE_SECONDS <= 0:
-        return  # nothing is cached (and tests save many rows)
+    """Drop every cached public page and fragment, now and again once the transaction commits
+    (a page rendered in between from the old rows would otherwise stay cached). Kept even with
+    the page cache off: `cached_fragments` relies on it."""
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
     transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, None))
 
@@ -51,6 +59,29 @@ def content_saved(sender, **kwargs) -> None:
     """post_save / post_delete receiver: any row of a content app may show on a public page."""
     if sender._meta.app_label in CONTENT_APPS:
         pages_changed()
+
+
+def cached_fragments(renders: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Each `renders[key]()`'s value, kept in the cache under `key` until public content next
+    changes.
+
+    One round trip when all are cached (the version and the values in one get_many). A value
+    carries the version read before rendering, so one rendered while the content changed is
+    stale at once. A key must hold whatever else its value depends on (the language, for one).
+    """
+    found = cache.get_many([VERSION_KEY, *renders])
+    version = found.get(VERSION_KEY) or pages_version()
+    values, rendered = {}, {}
+    for key, render in renders.items():
+        cached = found.get(key)
+        if cached is not None and cached[0] == version:
+            values[key] = cached[1]
+        else:
+            values[key] = render()
+            rendered[key] = (version, values[key])
+    if rendered:
+        cache.set_many(rendered, FRAGMENT_SECONDS)
+    return values
 
 
 def _cacheable(request) -> bool:

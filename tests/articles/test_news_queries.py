@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from articles.selectors import article_published, articles_more, articles_to_page
+from articles.selectors import article_published, articles_newest, articles_to_page
 from editorial.models import State
 from tests.factories import (
     ArticleFactory,
@@ -77,9 +77,9 @@ def test_the_detail_query_brings_the_names_and_the_aware_publication_time(
 
     with django_assert_num_queries(1):
         found = article_published(pk=article.pk)
-        shown = (found.category.name, found.department.name, found.has_photos)
+        shown = (found.category.name, found.department.name)
 
-    assert shown == ("校园新闻", article.department.name, False)
+    assert shown == ("校园新闻", article.department.name)
     assert found.published_at == datetime(2026, 11, 3, 9, 30, tzinfo=SHANGHAI)
 
 
@@ -91,12 +91,11 @@ def test_the_detail_query_finds_no_unpublished_article():
 
 def test_more_news_is_one_query_however_many_there_are(django_assert_num_queries):
     campus = CategoryFactory()
-    article = published(campus)
-    for day in range(2, 12):
+    for day in range(1, 12):
         published(campus, day)
 
     with django_assert_num_queries(1):
-        more = articles_more(article=article)
+        more = articles_newest(category_id=campus.pk, count=3)
 
     assert [row.published_at.day for row in more] == [11, 10, 9]
 

@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from editorial.models import State
+from editorial.services import item_publish, item_withdraw
 from tests.factories import (
     ArticleFactory,
     ArticlePhotoFactory,
@@ -180,10 +181,67 @@ def test_news_detail_of_an_article_without_photos_skips_the_photo_query(client, 
     with_photos = ArticleFactory(state=PUBLISHED)
     ArticlePhotoFactory(article=with_photos)
     without = ArticleFactory(state=PUBLISHED, category=with_photos.category)
+    client.get(without.get_absolute_url())  # the category's "more news" is now cached
 
-    assert (
-        queries_for(without.get_absolute_url()) == queries_for(with_photos.get_absolute_url()) - 1
-    )
+    assert queries_for(without.get_absolute_url()) == 1  # the article
+    assert queries_for(with_photos.get_absolute_url()) == 2  # the article and its photos
+
+
+def test_news_detail_runs_only_the_articles_query_until_content_changes(client, queries_for):
+    first = ArticleFactory(state=PUBLISHED)
+    ArticlePhotoFactory(article=first)
+    second = ArticleFactory(state=PUBLISHED, category=first.category)
+    other = ArticleFactory(state=PUBLISHED)
+
+    assert queries_for(first.get_absolute_url()) == 3  # the article, "more news", its photos
+    assert queries_for(second.get_absolute_url()) == 2  # the category's "more news" is kept
+    assert queries_for(other.get_absolute_url()) == 3  # another category's is not
+    assert queries_for(first.get_absolute_url()) == 1
+    assert queries_for(second.get_absolute_url()) == 1
+    ArticleFactory(state=PUBLISHED)  # any content change
+
+    assert queries_for(second.get_absolute_url()) == 3
+
+
+def _more_news(client, article) -> str:
+    page = client.get(article.get_absolute_url()).content.decode()
+    return page[page.index("更多新闻") :]
+
+
+def test_more_news_shows_an_article_published_withdrawn_or_edited_after_it_was_shown(
+    client, reviewer, django_capture_on_commit_callbacks
+):
+    campus = CategoryFactory()
+    article = ArticleFactory(state=PUBLISHED, category=campus)
+    other = ArticleFactory(state=PUBLISHED, category=campus, title="旧标题")
+    later = ArticleFactory(state=State.WITHDRAWN, category=campus, title="重新发布的新闻")
+    assert "旧标题" in _more_news(client, article)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        item_publish(item=later, by=reviewer)
+    assert "重新发布的新闻" in _more_news(client, article)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        item_withdraw(item=later, by=reviewer, reason="错误")
+    assert "重新发布的新闻" not in _more_news(client, article)
+
+    other.title = "新标题"
+    other.save()
+    more = _more_news(client, article)
+    assert "新标题" in more
+    assert "旧标题" not in more
+
+
+def test_more_news_leaves_out_the_article_itself_when_it_is_among_the_newest(client):
+    campus = CategoryFactory()
+    articles = [ArticleFactory(state=PUBLISHED, category=campus) for _ in range(5)]
+    newest = max(articles, key=lambda article: (article.published_at, article.pk))
+    client.get(articles[0].get_absolute_url())  # "more news" cached from another article's page
+
+    more = _more_news(client, newest)
+
+    assert f'href="{newest.get_absolute_url()}"' not in more
+    assert more.count('class="news-item"') == 3
 
 
 def test_news_detail_shows_more_news_from_the_same_category_but_not_itself(client):

@@ -18,7 +18,7 @@ from editorial.publishing import item_by_key, item_preflight
 from .errors import WeChatError
 from .forms import PushForm, PushItemForm, PushItemFormSet, PushOptionsForm, item_choices
 from .gateway import ARTICLES_MAX
-from .models import CallbackEvent, Push, PushItem, PushState
+from .models import CallbackEvent, Push, PushItem, PushMode, PushState
 from .selectors import mass_quota, push_item_problems
 from .services import (
     allowed_moves,
@@ -134,11 +134,24 @@ class PushItemInline(admin.TabularInline):
         return request.user.has_perm("wechat.view_push")
 
 
+class PushComposeForm(PushForm):
+    """The compose form: a push whose mode was left out (or blank) is a mass send, the
+    model's default, instead of failing with "required"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "mode" in self.fields:
+            self.fields["mode"].required = False
+
+    def clean_mode(self):
+        return self.cleaned_data.get("mode") or PushMode.MASS
+
+
 @admin.register(Push)
 class PushAdmin(admin.ModelAdmin):
     """Compose a push, preview it, have a reviewer approve it, follow its sending."""
 
-    form = PushForm
+    form = PushComposeForm
     inlines = [PushItemInline]
     change_form_template = "admin/wechat/push/change_form.html"
     list_display = (
@@ -154,18 +167,16 @@ class PushAdmin(admin.ModelAdmin):
     list_select_related = ("created_by",)
     search_fields = ("title", "msg_id", "publish_id")
     date_hierarchy = "created_at"
-    wechat_fields = (
-        "status",
-        "approved_by",
-        "approved_at",
+    wechat_fields = ("status", "approved_by", "approved_at", "sent_at", "finished_at")
+    # WeChat's ids, for whoever traces a push with WeChat: folded away (a <details>).
+    technical_fields = (
         "draft_media_id",
         "client_msg_id",
         "msg_id",
         "msg_data_id",
         "publish_id",
         "article_id",
-        "sent_at",
-        "finished_at",
+        "preview_media_id",
     )
 
     # List
@@ -201,12 +212,25 @@ class PushAdmin(admin.ModelAdmin):
         if not editable(obj):
             fieldsets = [(None, {"fields": ["mode", "audience_display", "send_at", "version"]})]
             fieldsets.append((_("WeChat"), {"fields": list(self.wechat_fields)}))
+            fieldsets.append(
+                (
+                    _("Technical details"),
+                    {"fields": list(self.technical_fields), "classes": ["collapse"]},
+                )
+            )
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         if editable(obj):
             return []
-        return ["mode", "audience_display", "send_at", "version", *self.wechat_fields]
+        return [
+            "mode",
+            "audience_display",
+            "send_at",
+            "version",
+            *self.wechat_fields,
+            *self.technical_fields,
+        ]
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and editable(obj)

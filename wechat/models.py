@@ -80,7 +80,9 @@ class Push(models.Model):
     """
 
     title = models.CharField(_("title"), max_length=64, blank=True)
-    mode = models.CharField(_("mode"), max_length=16, choices=PushMode.choices)
+    mode = models.CharField(
+        _("mode"), max_length=16, choices=PushMode.choices, default=PushMode.MASS
+    )
     tag_id = models.IntegerField(
         _("WeChat tag id"), null=True, blank=True, help_text=_("Empty: all followers.")
     )
@@ -113,17 +115,25 @@ class Push(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     # What WeChat answered, step by step.
-    draft_media_id = models.CharField(_("draft media id"), max_length=128, blank=True)
-    client_msg_id = models.CharField(_("clientmsgid"), max_length=64, blank=True)
+    draft_media_id = models.CharField(_("WeChat draft id (media_id)"), max_length=128, blank=True)
+    client_msg_id = models.CharField(
+        _("duplicate-send guard (clientmsgid)"), max_length=64, blank=True
+    )
     send_attempts = models.PositiveSmallIntegerField(_("send attempts"), default=0)
     # When the first send call went out: WeChat may have taken it from then on, and its
     # clientmsgid protects a resend for 24 hours only (CONTRACT.md §6.3).
     send_started_at = models.DateTimeField(_("first send attempt"), null=True, blank=True)
-    msg_id = models.CharField(_("message id"), max_length=64, blank=True, db_index=True)
-    msg_data_id = models.CharField(_("msg_data_id"), max_length=64, blank=True)
-    publish_id = models.CharField(_("publish id"), max_length=64, blank=True, db_index=True)
+    msg_id = models.CharField(
+        _("mass send message id (msg_id)"), max_length=64, blank=True, db_index=True
+    )
+    msg_data_id = models.CharField(_("news data id (msg_data_id)"), max_length=64, blank=True)
+    publish_id = models.CharField(
+        _("publish task id (publish_id)"), max_length=64, blank=True, db_index=True
+    )
     answer_lost = models.BooleanField(_("WeChat's answer was lost"), default=False)
-    article_id = models.CharField(_("article id"), max_length=128, blank=True)
+    article_id = models.CharField(
+        _("published article id (article_id)"), max_length=128, blank=True
+    )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     finish_status = models.CharField(_("WeChat status"), max_length=64, blank=True)
@@ -133,7 +143,9 @@ class Push(models.Model):
     error_count = models.PositiveIntegerField(_("errors"), null=True, blank=True)
     error_code = models.IntegerField(_("error code"), null=True, blank=True)
     error_message = models.TextField(_("reason"), blank=True)
-    preview_media_id = models.CharField(_("preview draft media id"), max_length=128, blank=True)
+    preview_media_id = models.CharField(
+        _("preview draft id (media_id)"), max_length=128, blank=True
+    )
     preview_sent_at = models.DateTimeField(_("last preview sent at"), null=True, blank=True)
     # The push's own draft was deleted in WeChat (it failed or was cancelled before sending).
     draft_deleted_at = models.DateTimeField(_("draft deleted at"), null=True, blank=True)

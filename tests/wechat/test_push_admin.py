@@ -1,5 +1,6 @@
 """The push admin: compose with ordered items, buttons, quota, timeline, one-item pushes."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from editorial.models import State
 from editorial.publishing import item_key
 from tests.factories import ArticleFactory, PushableArticleFactory, PushFactory
 from tests.wechat.push_support import approved_push, article_with_images, run_push
-from wechat.models import Push, PushEventKind, PushState
+from wechat.models import Push, PushEventKind, PushMode, PushState
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +234,80 @@ def test_push_list_runs_the_same_queries_at_two_sizes(
     few = count()
     PushFactory.create_batch(10, items=[article], send_at=timezone.now() + timedelta(days=1))
     assert count() == few
+
+
+# Composing a push (issue 12 item 5): the mode's default, the preview button, technical details
+
+
+def test_add_form_without_a_mode_saves_a_mass_send(client, push_editor, emulator):
+    data = _compose_data([item_key(PushableArticleFactory())])
+    del data["mode"]
+    client.force_login(push_editor)
+    response = client.post(ADD, data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert Push.objects.get().mode == PushMode.MASS
+
+
+def test_add_form_has_mass_send_selected_and_no_blank_mode(client, push_editor, emulator):
+    client.force_login(push_editor)
+    page = client.get(ADD).content.decode()
+    select = re.search(r'<select name="mode"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert re.search(r'<option value="mass" selected>', select)
+    assert 'value=""' not in select
+
+
+def test_preview_button_is_offered_on_a_push_awaiting_approval(client, push_editor, emulator):
+    push = PushFactory(created_by=push_editor, items=[article_with_images(1)])
+    client.force_login(push_editor)
+    assert 'id="push-preview"' in client.get(_change(push)).content.decode()
+
+
+@pytest.mark.parametrize("state", [PushState.FINISHED, PushState.FAILED, PushState.CANCELLED])
+def test_no_preview_button_once_a_push_is_final(client, push_editor, emulator, state):
+    push = PushFactory(created_by=push_editor, state=state, items=[article_with_images(1)])
+    client.force_login(push_editor)
+    page = client.get(_change(push)).content.decode()
+    assert 'id="push-status"' in page  # the panel is there, without the preview form
+    assert 'id="push-preview"' not in page
+    assert f"/admin/wechat/push/{push.pk}/preview/" not in page
+
+
+@pytest.mark.parametrize("state", [PushState.FINISHED, PushState.FAILED])
+def test_preview_of_a_final_push_is_refused_through_the_url(client, push_editor, emulator, state):
+    from wechat_emulator import openid_for
+
+    push = PushFactory(created_by=push_editor, state=state, items=[article_with_images(1)])
+    client.force_login(push_editor)
+    response = client.post(
+        f"/admin/wechat/push/{push.pk}/preview/", {"openid": openid_for(1)}, follow=True
+    )
+    assert "预览已发送" not in response.content.decode()
+    assert emulator.state.snapshot()["inbox"] == []
+    assert not push.events.filter(kind=PushEventKind.PREVIEWED).exists()
+
+
+def test_technical_ids_are_folded_under_technical_details_with_chinese_labels(
+    client, push_editor, emulator
+):
+    push = PushFactory(
+        created_by=push_editor,
+        state=PushState.FINISHED,
+        items=[article_with_images(1)],
+        draft_media_id="DRAFT-MEDIA-7",
+        client_msg_id="CLIENT-MSG-7",
+        msg_id="1000000007",
+        msg_data_id="2247483007",
+    )
+    client.force_login(push_editor)
+    page = client.get(_change(push)).content.decode()
+    details = re.findall(r"<details>(.*?)</details>", page, re.S)
+    [technical] = [d for d in details if "技术信息" in d]
+    assert re.search(r"<summary>\s*<h2[^>]*>技术信息</h2>\s*</summary>", technical)
+    for label, value in [
+        ("微信草稿编号（media_id）", "DRAFT-MEDIA-7"),
+        ("群发防重编号（clientmsgid）", "CLIENT-MSG-7"),
+        ("群发消息编号（msg_id）", "1000000007"),
+        ("图文数据编号（msg_data_id）", "2247483007"),
+    ]:
+        assert label in technical and value in technical
+        assert page.count(value) == 1  # shown only there, folded

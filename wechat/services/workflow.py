@@ -23,6 +23,8 @@ from ..models import Push, PushEvent, PushEventKind, PushState
 
 ACTIVE_STATES = (PushState.APPROVED, PushState.UPLOADING, PushState.DRAFT_CREATED, PushState.SENT)
 NOT_STARTED_STATES = (PushState.DRAFT, PushState.APPROVED)
+# Nothing more happens to a push in these states: no preview, no change.
+FINAL_STATES = frozenset({PushState.FINISHED, PushState.FAILED, PushState.CANCELLED})
 
 _STATE_MESSAGES = {
     PushState.DRAFT: _("This push is still awaiting approval."),
@@ -132,7 +134,7 @@ MOVES = {
                  PushEventKind.SCHEDULED),
         PushMove("cancel", frozenset(NOT_STARTED_STATES), PushState.CANCELLED, _may_cancel,
                  PushEventKind.CANCELLED, _("Cancel the push")),
-        PushMove("preview", _ALL - {PushState.CANCELLED}, None, _may_preview,
+        PushMove("preview", _ALL - FINAL_STATES, None, _may_preview,
                  PushEventKind.PREVIEWED, _("Send a preview to my WeChat")),
         # The system's moves: the send pipeline and WeChat's notices.
         PushMove("start", frozenset({PushState.APPROVED}), PushState.UPLOADING, _system_only,

@@ -4,50 +4,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('wechat', '0003_push_send_started_and_drafts'),
+        ("wechat", "0003_push_send_started_and_drafts"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='push',
-            name='article_id',
-            field=models.CharField(blank=True, max_length=128, verbose_name='published article id (article_id)'),
+            model_name="push",
+            name="article_id",
+            field=models.CharField(
+                blank=True, max_length=128, verbose_name="published article id (article_id)"
+            ),
         ),
         migrations.AlterField(
-            model_name='push',
-            name='client_msg_id',
-            field=models.CharField(blank=True, max_length=64, verbose_name='duplicate-send guard (clientmsgid)'),
+            model_name="push",
+            name="client_msg_id",
+            field=models.CharField(
+                blank=True, max_length=64, verbose_name="duplicate-send guard (clientmsgid)"
+            ),
         ),
         migrations.AlterField(
-            model_name='push',
-            name='draft_media_id',
-            field=models.CharField(blank=True, max_length=128, verbose_name='WeChat draft id (media_id)'),
+            model_name="push",
+            name="draft_media_id",
+            field=models.CharField(
+                blank=True, max_length=128, verbose_name="WeChat draft id (media_id)"
+            ),
         ),
         migrations.AlterField(
-            model_name='push',
-            name='mode',
-            field=models.CharField(choices=[('mass', 'Mass send (notifies followers)'), ('publish', 'Publish only (no notification)')], default='mass', max_length=16, verbose_name='mode'),
+            model_name="push",
+            name="mode",
+            field=models.CharField(
+                choices=[
+                    ("mass", "Mass send (notifies followers)"),
+                    ("publish", "Publish only (no notification)"),
+                ],
+                default="mass",
+                max_length=16,
+                verbose_name="mode",
+            ),
         ),
         migrations.AlterField(
-            model_name='push',
-            name='msg_data_id',
-            field=models.CharField(blank=True, max_length=64, verbose_name='news data id (msg_data_id)'),
+            model_name="push",
+            name="msg_data_id",
+            field=models.CharField(
+                blank=True, max_length=64, verbose_name="news data id (msg_data_id)"
+            ),
         ),
         migrations.AlterField(
-            model_name='push',
-            name='msg_id',
-            field=models.CharField(blank=True, db_index=True, max_length=64, verbose_name='mass send message id (msg_id)'),
+            model_name="push",
+            name="msg_id",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                max_length=64,
+                verbose_name="mass send message id (msg_id)",
+            ),
         ),
         migrations.AlterField(
-            model_name='push',
-            name='preview_media_id',
-            field=models.CharField(blank=True, max_length=128, verbose_name='preview draft id (media_id)'),
+            model_name="push",
+            name="preview_media_id",
+            field=models.CharField(
+                blank=True, max_length=128, verbose_name="preview draft id (media_id)"
+            ),
         ),
         migrations.AlterField(
-            model_name='push',
-            name='publish_id',
-            field=models.CharField(blank=True, db_index=True, max_length=64, verbose_name='publish task id (publish_id)'),
+            model_name="push",
+            name="publish_id",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                max_length=64,
+                verbose_name="publish task id (publish_id)",
+            ),
         ),
     ]

@@ -60,6 +60,19 @@ def test_a_reviewer_who_edited_the_push_gets_no_approve_button(client, push_edit
     assert 'id="push-approve"' not in page
 
 
+def test_self_approval_setting_does_not_let_a_reviewer_who_edited_it_approve(
+    push_editor, push_reviewer, settings
+):
+    settings.EDITORIAL_ALLOW_SELF_APPROVAL = True  # exempts the author, nobody else
+    push = _compose(push_editor)
+    push_save(push=push, by=push_reviewer, keys=[item_key(PushableArticleFactory(title="改过"))])
+
+    with pytest.raises(NotAllowedError):
+        push_approve(push=push, by=push_reviewer)
+
+    assert Push.objects.get(pk=push.pk).state == PushState.DRAFT
+
+
 def test_a_reviewer_who_edited_the_push_cannot_approve_it_through_the_url(
     client, push_editor, push_reviewer
 ):

@@ -74,12 +74,15 @@ def _may_change(push: Push, user):
 def _may_approve(push: Push, user):
     if not is_reviewer(user):
         return _("Only reviewers can approve pushes.")
-    if not settings.EDITORIAL_ALLOW_SELF_APPROVAL and user.pk in push_changed_by(push=push):
-        if push.created_by_id == user.pk:
+    # As for content: EDITORIAL_ALLOW_SELF_APPROVAL exempts the push's author only; anyone
+    # else who changed it since its last approval is never the second pair of eyes.
+    if user.pk in push_changed_by(push=push):
+        if push.created_by_id != user.pk:
+            return _(
+                "You changed this push since its last approval: another reviewer has to approve it."
+            )
+        if not settings.EDITORIAL_ALLOW_SELF_APPROVAL:
             return _("You cannot approve your own push.")
-        return _(
-            "You changed this push since its last approval: another reviewer has to approve it."
-        )
     return None
 
 

@@ -256,7 +256,7 @@ CELERY_BEAT_SCHEDULE = {
     "audience-followers-sync-nightly": {
         "task": "audience.tasks.followers_sync_task",
         "schedule": crontab(hour=3, minute=17),
-        "kwargs": {"trigger": "nightly"},
+        "kwargs": {"trigger": "nightly", "mode": "incremental"},
     },
     "audience-segments-sync-nightly": {
         "task": "audience.tasks.segments_sync_all_task",
@@ -435,3 +435,6 @@ LOGGING = {
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The incremental sync (nightly) fetches again the details of a follower it knows only when
+# they are older than this many days (tags or remarks changed in WeChat's console); 0: never.
+AUDIENCE_SYNC_REFRESH_DAYS = env.int("AUDIENCE_SYNC_REFRESH_DAYS", default=30)

@@ -32,6 +32,7 @@ from .models import (
     ProfileChange,
     RecordRequest,
     Segment,
+    SyncMode,
 )
 from .tasks import followers_sync_task, segment_sync_task
 
@@ -155,7 +156,7 @@ class FollowerAdmin(admin.ModelAdmin):
         return request.user.has_perm("audience.add_followersyncrun")
 
     def sync_view(self, request):
-        """Queue a full follower sync (POST)."""
+        """Queue a follower sync (POST; `mode` incremental, the default, or full)."""
         if not self._can_sync(request):
             raise PermissionDenied
         return _sync_post(request)
@@ -173,7 +174,11 @@ class FollowerAdmin(admin.ModelAdmin):
 
 @require_POST
 def _sync_post(request):
-    if not enqueue(followers_sync_task, trigger=f"admin:{request.user.pk}"):
+    mode = request.POST.get("mode") or SyncMode.INCREMENTAL
+    if mode not in SyncMode.values:
+        messages.error(request, gettext("Choose an incremental or a full sync."))
+        return redirect("admin:audience_follower_changelist")
+    if not enqueue(followers_sync_task, trigger=f"admin:{request.user.pk}", mode=mode):
         messages.warning(
             request,
             gettext(
@@ -182,10 +187,17 @@ def _sync_post(request):
             ),
         )
         return redirect("admin:audience_follower_changelist")
-    messages.success(
-        request,
-        gettext("A full follower sync was queued. It resumes an interrupted one if there is one."),
-    )
+    if mode == SyncMode.FULL:
+        text = gettext(
+            "A full follower sync was queued: it fetches every follower's details again. "
+            "It resumes an interrupted sync if there is one."
+        )
+    else:
+        text = gettext(
+            "An incremental follower sync was queued: it reads the follower list and fetches "
+            "the details of new followers only. It resumes an interrupted sync if there is one."
+        )
+    messages.success(request, text)
     return redirect("admin:audience_follower_changelist")
 
 
@@ -194,16 +206,19 @@ class FollowerSyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "started_at",
         "status",
+        "mode",
         "trigger",
         "followers_seen",
         "total_reported",
         "pages",
         "calls",
+        "details_fetched",
+        "found_new",
         "marked_unsubscribed",
         "finished_at",
         "error",
     )
-    list_filter = ("status", "trigger")
+    list_filter = ("status", "mode", "trigger")
 
 
 @admin.register(FollowerDailyCount)

@@ -20,7 +20,8 @@ TAG_NAME_MAX_BYTES = 30
 class Follower(models.Model):
     """One follower of the Official Account, as user/get, user/info and the callbacks tell us.
 
-    Kept current by the full sync (`followers_sync`) and the subscribe/unsubscribe callbacks.
+    Kept current by the syncs (`followers_sync`, full or incremental) and the
+    subscribe/unsubscribe callbacks.
     `alumnus` is the alumni record the follower bound to (at most one follower per record;
     `Alumnus.wechat_openid` mirrors it).
     """
@@ -47,7 +48,8 @@ class Follower(models.Model):
     bound_at = models.DateTimeField(_("bound at"), null=True, blank=True)
     # The newest subscribe/unsubscribe event applied: an older one arriving late is ignored.
     last_event_at = models.DateTimeField(_("last event at"), null=True, blank=True)
-    last_sync_run = models.PositiveBigIntegerField(_("last full sync"), null=True, blank=True)
+    # The last sync run whose follower list held this follower (full or incremental).
+    last_sync_run = models.PositiveBigIntegerField(_("last sync"), null=True, blank=True)
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
     created_at = models.DateTimeField(_("first seen"), default=timezone.now)
 
@@ -66,8 +68,16 @@ class SyncStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class SyncMode(models.TextChoices):
+    INCREMENTAL = "incremental", _("Incremental")
+    FULL = "full", _("Full")
+
+
 class FollowerSyncRun(models.Model):
-    """One full sync of the follower list; resumable from `next_openid`.
+    """One sync of the follower list; resumable from `next_openid`.
+
+    A full run fetches every follower's details; an incremental one reads the whole openid list
+    but fetches details only for followers we do not know (or know from too long ago).
 
     At most one run is RUNNING (a partial unique constraint). The worker holding it writes its
     `owner` token and renews `heartbeat_at` after each page; a run nobody holds (owner empty)
@@ -78,6 +88,9 @@ class FollowerSyncRun(models.Model):
         _("status"), max_length=16, choices=SyncStatus.choices, default=SyncStatus.RUNNING
     )
     trigger = models.CharField(_("started by"), max_length=32, blank=True)
+    mode = models.CharField(
+        _("kind"), max_length=16, choices=SyncMode.choices, default=SyncMode.FULL
+    )
     next_openid = models.CharField(_("resume after"), max_length=64, blank=True)
     owner = models.CharField(_("worker"), max_length=32, blank=True)
     heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
@@ -87,6 +100,8 @@ class FollowerSyncRun(models.Model):
     pages = models.PositiveIntegerField(_("pages"), default=0)
     followers_seen = models.PositiveIntegerField(_("followers synced"), default=0)
     calls = models.PositiveIntegerField(_("WeChat calls"), default=0)
+    details_fetched = models.PositiveIntegerField(_("details fetched"), default=0)
+    found_new = models.PositiveIntegerField(_("found following"), default=0)
     marked_unsubscribed = models.PositiveIntegerField(_("found unfollowed"), default=0)
     error = models.TextField(_("last error"), blank=True)
 

@@ -20,12 +20,13 @@ RETRY = {
 
 
 @shared_task(**RETRY)
-def followers_sync_task(self, trigger: str = "manual") -> int | None:
-    """Sync the follower list (on demand and nightly); resumes an interrupted run.
+def followers_sync_task(self, trigger: str = "manual", mode: str = "incremental") -> int | None:
+    """Sync the follower list (on demand and nightly), `mode` "incremental" or "full";
+    resumes an interrupted run.
 
     Returns the run's id, or None when another worker is running the sync.
     """
-    run = followers_sync(trigger=trigger)
+    run = followers_sync(trigger=trigger, mode=mode)
     return run.pk if run else None
 
 

@@ -8,3 +8,12 @@ class SignupError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+class PhoneLookupError(Exception):
+    """Finding sign-ups by phone was refused; `message` says why, `code` names the reason."""
+
+    def __init__(self, message, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code

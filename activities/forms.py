@@ -33,6 +33,15 @@ class SignupForm(forms.Form):
         ),
     )
 
+    email = forms.EmailField(
+        label=_("E-mail (optional)"),
+        required=False,
+        max_length=254,
+        help_text=_("We send the confirmation and the link to your sign-up here."),
+        error_messages={"invalid": _("Enter a valid e-mail address, or leave it empty.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
@@ -47,13 +56,58 @@ class SignupForm(forms.Form):
         return year
 
     def clean_phone(self):
-        # People paste numbers as "138 0013 8000", "138-0013-8000" or "+86 13800138000".
-        phone = re.sub(r"[\s-]", "", self.cleaned_data["phone"])
-        if phone.startswith("+86"):
-            phone = phone[3:]
-        if not MOBILE_RE.match(phone):
-            raise ValidationError(
-                _("Enter a valid mainland China mobile number (11 digits starting with 1)."),
-                code="invalid",
-            )
-        return phone
+        return clean_mobile(self.cleaned_data["phone"])
+
+
+def clean_mobile(value: str) -> str:
+    """The 11 digits of a mainland mobile number as people type it. Raises ValidationError."""
+    # People paste numbers as "138 0013 8000", "138-0013-8000" or "+86 13800138000".
+    phone = re.sub(r"[\s-]", "", value)
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not MOBILE_RE.match(phone):
+        raise ValidationError(
+            _("Enter a valid mainland China mobile number (11 digits starting with 1)."),
+            code="invalid",
+        )
+    return phone
+
+
+class LookupPhoneForm(forms.Form):
+    """Step one of finding one's sign-ups: the phone number they were made with."""
+
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        error_messages={"required": _("Enter your mobile phone number.")},
+        widget=forms.TextInput(
+            attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "maxlength": 20}
+        ),
+    )
+
+    def clean_phone(self):
+        return clean_mobile(self.cleaned_data["phone"])
+
+
+class LookupCodeForm(forms.Form):
+    """Step two: the six-digit code sent to that number."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=12,
+        error_messages={"required": _("Enter the code we sent you.")},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "maxlength": 6,
+                "pattern": "[0-9]*",
+            }
+        ),
+    )
+
+    def clean_code(self):
+        code = re.sub(r"\s", "", self.cleaned_data["code"])
+        if not re.fullmatch(r"\d{6}", code):
+            raise ValidationError(_("The code is six digits."), code="invalid")
+        return code

@@ -64,6 +64,9 @@ class Registration(SingleLineTextMixin, models.Model):
     name = models.CharField(_("name"), max_length=50)
     class_year = models.PositiveSmallIntegerField(_("class year"))
     phone = models.CharField(_("phone"), max_length=30)
+    email = models.EmailField(
+        _("e-mail"), blank=True, help_text=_("Where the confirmation of the sign-up is sent.")
+    )
     alumnus = models.ForeignKey(
         "alumni.Alumnus",
         on_delete=models.SET_NULL,
@@ -89,3 +92,27 @@ class Registration(SingleLineTextMixin, models.Model):
 
     def __str__(self):
         return f"{self.name} · {self.activity}"
+
+
+class LookupCode(models.Model):
+    """A one-time code sent to a phone number so its owner can list the sign-ups made with it.
+
+    Neither the number nor the code is stored in the clear: `phone_hash` and `code_hash` are
+    keyed hashes (activities.lookup). A code expires, is spent by its use, and is burnt by
+    too many wrong tries.
+    """
+
+    phone_hash = models.CharField(_("phone hash"), max_length=64, db_index=True)
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-up look-up code")
+        verbose_name_plural = _("sign-up look-up codes")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self._meta.verbose_name} {self.pk}"

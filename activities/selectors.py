@@ -122,3 +122,13 @@ def registration_by_token(*, token: str) -> Registration:
     except signing.BadSignature:
         raise Registration.DoesNotExist from None
     return Registration.objects.select_related("activity").get(pk=pk)
+
+
+def registrations_for_phone(*, phone: str) -> QuerySet[Registration]:
+    """Every sign-up made with `phone` (cancelled ones too), the latest activity first, with
+    its activity in the same query."""
+    return (
+        Registration.objects.filter(phone=phone)
+        .select_related("activity")
+        .order_by("-activity__starts_at", "-pk")
+    )

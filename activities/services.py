@@ -1,5 +1,6 @@
 """Sign-ups for activities: taking a place or a waitlist spot, and giving it back."""
 
+import logging
 import math
 import re
 
@@ -15,6 +16,9 @@ from editorial.models import State
 from .errors import SignupError
 from .models import Activity, Registration, RegistrationStatus
 from .selectors import HOLDING_PLACE, TOKEN_SALT, signup_closes_at
+from .signals import registration_cancelled, registration_created, registration_promoted
+
+logger = logging.getLogger(__name__)
 
 MOBILE_RE = re.compile(r"^1\d{10}$")
 
@@ -44,10 +48,42 @@ def signup_throttle(*, client: str = "", phone: str = "") -> None:
         raise SignupError(message % {"minutes": minutes}, code="throttled") from None
 
 
+def _announce(signal, registration_id: int) -> None:
+    """Send `signal` for the registration once the current transaction commits.
+
+    A failing listener (a mail server or WeChat down, a bug) is logged, never raised: the
+    sign-up or cancellation it follows has happened and the page must say so.
+    """
+
+    def send():
+        for _receiver, result in signal.send_robust(
+            sender=Registration, registration_id=registration_id
+        ):
+            if isinstance(result, Exception):
+                logger.error(
+                    "A listener of a registration signal failed (registration %s): %r",
+                    registration_id,
+                    result,
+                    exc_info=result,
+                )
+
+    transaction.on_commit(send, robust=True)
+
+
 def registration_create(
-    *, activity: Activity, name: str, class_year: int, phone: str
+    *,
+    activity: Activity,
+    name: str,
+    class_year: int,
+    phone: str,
+    email: str = "",
+    alumnus_id: int | None = None,
 ) -> Registration:
     """Sign someone up for a published activity and return the new registration.
+
+    `email` (optional) is where the confirmation goes; `alumnus_id` links the sign-up to the
+    alumni record of a visitor known to be its owner (a bound WeChat follower), through which
+    the confirmation also reaches them in WeChat. Sends `registration_created` after commit.
 
     The registration is REGISTERED while places are left (or there is no limit), WAITLISTED
     once the activity is full and keeps a waitlist. Raises SignupError when the activity is not
@@ -84,16 +120,25 @@ def registration_create(
             if not activity.waitlist_enabled:
                 raise SignupError(_("This activity is full."), code="full")
             status = RegistrationStatus.WAITLISTED
-        return Registration.objects.create(
-            activity=activity, name=name, class_year=class_year, phone=phone, status=status
+        registration = Registration.objects.create(
+            activity=activity,
+            name=name,
+            class_year=class_year,
+            phone=phone,
+            email=email,
+            alumnus_id=alumnus_id,
+            status=status,
         )
+        _announce(registration_created, registration.pk)
+        return registration
 
 
 def registration_cancel(*, registration: Registration) -> Registration:
     """Cancel a sign-up; when it held a place, give free places to the waitlist, first come first.
 
     Cancelling a cancelled registration changes nothing. Raises SignupError for a registration
-    already marked as attended.
+    already marked as attended. Sends `registration_cancelled`, and `registration_promoted` for
+    each sign-up that moved up, after commit.
     """
     with transaction.atomic():
         # Lock the activity first, in the same order as registration_create, so a cancellation
@@ -109,8 +154,10 @@ def registration_cancel(*, registration: Registration) -> Registration:
         held_place = registration.status == RegistrationStatus.REGISTERED
         registration.status = RegistrationStatus.CANCELLED
         registration.save(update_fields=["status", "updated_at"])
+        _announce(registration_cancelled, registration.pk)
         if held_place and activity.capacity is not None:
-            _promote_waitlisted(activity)
+            for promoted in _promote_waitlisted(activity):
+                _announce(registration_promoted, promoted.pk)
         return registration
 
 
@@ -125,18 +172,22 @@ def registrations_mark_attended(*, registrations) -> tuple[int, int]:
     return marked, registrations.count() - marked
 
 
-def _promote_waitlisted(activity: Activity) -> None:
-    """Fill the activity's free places from its waitlist, earliest sign-up first."""
+def _promote_waitlisted(activity: Activity) -> list[Registration]:
+    """Fill the activity's free places from its waitlist, earliest sign-up first; return the
+    sign-ups that moved up."""
     registrations = Registration.objects.filter(activity=activity)
     free = activity.capacity - registrations.filter(status__in=HOLDING_PLACE).count()
     if free <= 0:
-        return
-    first_in_line = registrations.filter(status=RegistrationStatus.WAITLISTED).order_by(
-        "created_at", "pk"
-    )[:free]
+        return []
+    first_in_line = list(
+        registrations.filter(status=RegistrationStatus.WAITLISTED).order_by("created_at", "pk")[
+            :free
+        ]
+    )
     for waiting in first_in_line:
         waiting.status = RegistrationStatus.REGISTERED
         waiting.save(update_fields=["status", "updated_at"])
+    return first_in_line
 
 
 def registration_token(*, registration: Registration) -> str:

@@ -14,7 +14,7 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
-from wechat.constants import EMULATOR_TOKEN
+from wechat.constants import EMULATOR_SIGNUP_TEMPLATE, EMULATOR_TOKEN
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "donations",
     "wechat",
     "audience",
+    "notifications",
     "import_export",
     "axes",
     "stats",
@@ -262,6 +263,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audience.tasks.segments_sync_all_task",
         "schedule": crontab(hour=4, minute=17),
     },
+    "notifications-dispatch": {
+        "task": "notifications.tasks.notifications_dispatch_due_task",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # Activities: public sign-ups per client address and per phone number (the waitlist included).
@@ -395,6 +400,33 @@ AUDIENCE_SYNC_UPSERT_CHUNK = 1000  # followers per user/info round (10 calls) an
 # The admin's "Sync to WeChat" runs at once for a segment up to this many followers (50
 # tagging calls); a larger one goes to the worker.
 AUDIENCE_SEGMENT_SYNC_INLINE_MAX = 2500
+
+# Notifications (notifications/): confirmations of sign-ups by e-mail and WeChat
+# The template message (模板消息, service accounts) of a sign-up's confirmation, with the
+# keywords keyword1 activity, keyword2 time, keyword3 place, keyword4 status; empty: no WeChat
+# messages (e-mail still goes). The emulator's account has one.
+WECHAT_TEMPLATE_SIGNUP = env(
+    "WECHAT_TEMPLATE_SIGNUP", default=EMULATOR_SIGNUP_TEMPLATE if WECHAT_EMULATOR else ""
+)
+# Attempts of one notification while the mail server or WeChat is down, waiting from BASE
+# seconds, doubling up to MAX; a notification claimed by a worker that died is retried after
+# the lease.
+NOTIFICATIONS_RETRY_MAX = env.int("NOTIFICATIONS_RETRY_MAX", default=8)
+NOTIFICATIONS_RETRY_BACKOFF_BASE = 30
+NOTIFICATIONS_RETRY_BACKOFF_MAX = 3600
+NOTIFICATIONS_SENDING_LEASE = timedelta(minutes=10)
+
+# Finding one's sign-ups by phone number (/activities/mine/): a code sent by this class (the
+# same contract as AUDIENCE_CODE_SENDER, and by default the same class), valid TTL, burnt after
+# MAX_ATTEMPTS wrong tries; codes asked per number and per client address, and verifications per
+# client address, limited as (window seconds, at most); the list stays open for SESSION.
+ACTIVITIES_CODE_SENDER = env("ACTIVITIES_CODE_SENDER", default=AUDIENCE_CODE_SENDER)
+ACTIVITIES_LOOKUP_CODE_TTL = timedelta(minutes=10)
+ACTIVITIES_LOOKUP_CODE_MAX_ATTEMPTS = 5
+ACTIVITIES_LOOKUP_CODE_PHONE_LIMITS = [(60, 1), (3600, 5)]
+ACTIVITIES_LOOKUP_CODE_IP_LIMITS = [(3600, 20)]
+ACTIVITIES_LOOKUP_VERIFY_IP_LIMITS = [(3600, 30)]
+ACTIVITIES_LOOKUP_SESSION = timedelta(minutes=30)
 
 # Statistics (page views: counted in Redis and flushed every minute by the beat task, or
 # added to the database at once where there is no Redis; stats/counters.py)

@@ -7,4 +7,9 @@ class AudienceConfig(AppConfig):
     verbose_name = _("Followers and segments")
 
     def ready(self):
+        from core.visitor import register_visitor_resolver
+
         from . import receivers  # noqa: F401  (listens to wechat.signals.callback_received)
+        from .visitor import bound_visitor
+
+        register_visitor_resolver(bound_visitor)

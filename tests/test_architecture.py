@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "alumni_cms"
 CONTENT_APPS = ("articles", "activities", "donations", "alumni")
 WECHAT = ("wechat", "wechat_emulator")
-APPS = (*CONTENT_APPS, "core", "editorial", *WECHAT, "audience", "stats")
+APPS = (*CONTENT_APPS, "core", "editorial", *WECHAT, "audience", "notifications", "stats")
 SKIPPED = {".venv", ".git", "data", "node_modules", "static", "test-results"}
 
 

@@ -71,6 +71,8 @@ USER_MESSAGES = {
     40003: _("A follower id is not valid for this WeChat account."),
     49003: _("A follower id is not valid for this WeChat account."),
     40032: _("Too many followers in one request to WeChat."),
+    43004: _("The recipient does not follow the WeChat account (any more)."),
+    40037: _("WeChat does not know this message template. Check WECHAT_TEMPLATE_SIGNUP."),
     40033: _UNREADABLE,
     40059: _("WeChat does not know this message."),
     43002: _UNREADABLE,

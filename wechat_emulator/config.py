@@ -3,7 +3,7 @@
 import random
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from wechat.constants import EMULATOR_TOKEN
+from wechat.constants import EMULATOR_SIGNUP_TEMPLATE, EMULATOR_TOKEN
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ class EmulatorConfig:
     # ("" = follower 0), and how long the code it hands out stays valid.
     oauth_openid: str = ""
     oauth_code_ttl: int = 300
+    # The account's template messages (模板消息, service accounts): the template ids it has
+    # added; any other id answers 40037.
+    template_ids: tuple[str, ...] = (EMULATOR_SIGNUP_TEMPLATE,)
 
     def updated(self, **changes) -> "EmulatorConfig":
         """A copy with `changes` applied. Raises ValueError for an unknown field."""

@@ -24,6 +24,7 @@ from .api.datacube import DatacubeApi
 from .api.followers import STARRED_TAG, FollowerApi
 from .api.mass import MassSendApi
 from .api.media import MediaApi
+from .api.messages import TemplateMessageApi
 from .api.oauth import OAuthApi
 from .api.publish import PublishApi
 from .api.tokens import TokenApi
@@ -35,7 +36,14 @@ _ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u[0-9a-fA-F]{4}")
 
 
 class EmulatorState(
-    TokenApi, OAuthApi, MediaApi, PublishApi, MassSendApi, FollowerApi, DatacubeApi
+    TokenApi,
+    OAuthApi,
+    MediaApi,
+    PublishApi,
+    MassSendApi,
+    FollowerApi,
+    DatacubeApi,
+    TemplateMessageApi,
 ):
     """All of the emulated account's data, and the API logic that reads and changes it."""
 
@@ -73,6 +81,7 @@ class EmulatorState(
             self.publishes: dict[str, dict] = {}
             self.sends: dict[str, dict] = {}
             self.inbox: list[dict] = []
+            self.template_messages: list[dict] = []
             self.callback_log: list[dict] = []
             self.attempts: dict[str, float] = {}
             self.tags: dict[int, str] = {STARRED_TAG: "星标组"}
@@ -179,6 +188,7 @@ class EmulatorState(
                 "publishes": list(self.publishes.values()),
                 "sends": list(self.sends.values()),
                 "inbox": list(self.inbox),
+                "template_messages": list(self.template_messages),
                 "tags": [
                     {"id": i, "name": n, "count": len(self.tag_members.get(i, ()))}
                     for i, n in sorted(self.tags.items())
@@ -202,6 +212,7 @@ class EmulatorState(
             "publishes": self.publishes,
             "sends": self.sends,
             "inbox": self.inbox,
+            "template_messages": self.template_messages,
             "callback_log": self.callback_log,
             "attempts": self.attempts,
             "tags": {str(k): v for k, v in self.tags.items()},
@@ -227,7 +238,8 @@ class EmulatorState(
             self.clock_offset = data.get("clock_offset", 0.0)
             for name in (
                 "tokens", "cgi_token", "stable_token", "images", "materials", "drafts",
-                "consumed", "publishes", "sends", "inbox", "callback_log", "attempts",
+                "consumed", "publishes", "sends", "inbox", "template_messages", "callback_log",
+                "attempts",
                 "follower_count", "monthly", "counters", "seq",
             ):  # fmt: skip
                 if name in data:
@@ -283,6 +295,7 @@ class EmulatorState(
         "cgi-bin/message/mass/send": ("POST", "_mass_send_openids", True),
         "cgi-bin/message/mass/preview": ("POST", "_mass_preview", True),
         "cgi-bin/message/mass/get": ("POST", "_mass_get", True),
+        "cgi-bin/message/template/send": ("POST", "_template_send", True),
         "cgi-bin/user/get": ("GET", "_user_get", True),
         "cgi-bin/user/info": ("GET", "_user_info", True),
         "cgi-bin/user/info/batchget": ("POST", "_user_batchget", True),

@@ -12,7 +12,8 @@ objects; every failure is one of `wechat.errors` (see that module for what each 
 Modules: `transport` (HTTP, timeouts, errcodes to wechat.errors), `token` (the access token in
 the Django cache, refreshed by one process under a lock), `client` (`WeChatGateway`: token on
 each call, one refresh and retry on 40001/40014/42001), the calls by subject (`drafts`: images,
-drafts, free publish; `mass`; `followers`: followers, users, tags; `stats`: datacube; `oauth`),
+drafts, free publish; `mass`; `followers`: followers, users, tags; `stats`: datacube; `oauth`;
+`messages`: template messages),
 and `crypto` (checking and decrypting callbacks). `settings.WECHAT_API_BASE_URL` replaces
 `https://api.weixin.qq.com` in every call, so the emulator sees them all.
 
@@ -44,6 +45,7 @@ from .drafts import (
 )
 from .followers import TAG_MEMBERS_BATCH, USERS_INFO_BATCH, FollowerInfo, FollowerPage, Tag
 from .mass import CLIENT_MSG_ID_MAX_BYTES, MassStatus, SendResult
+from .messages import TEMPLATE_VALUE_MAX_CHARS
 from .oauth import OAUTH_HOST
 from .stats import ArticleCounters, ArticleSummary, ArticleTotal, ArticleTotalDay, UserRead
 from .token import AccessTokenCache
@@ -59,6 +61,7 @@ __all__ = [
     "OAUTH_HOST",
     "SOURCE_URL_MAX_BYTES",
     "TAG_MEMBERS_BATCH",
+    "TEMPLATE_VALUE_MAX_CHARS",
     "TITLE_MAX_CHARS",
     "USERS_INFO_BATCH",
     "WECHAT_HOST",

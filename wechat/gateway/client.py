@@ -1,5 +1,5 @@
-"""`WeChatGateway`: the calls of drafts, mass, followers, stats and oauth on one transport, with
-the access token added to each call and refreshed once when WeChat refuses it."""
+"""`WeChatGateway`: the calls of drafts, mass, followers, stats, oauth and messages on one
+transport, with the access token added to each call and refreshed once when WeChat refuses it."""
 
 import logging
 from collections.abc import Callable
@@ -10,6 +10,7 @@ from .. import errors
 from .drafts import DraftsAPI
 from .followers import FollowersAPI
 from .mass import MassSendAPI
+from .messages import MessagesAPI
 from .oauth import OAuthAPI
 from .stats import StatsAPI
 from .token import AccessTokenCache
@@ -18,7 +19,7 @@ from .transport import Transport
 logger = logging.getLogger(__name__)
 
 
-class WeChatGateway(DraftsAPI, MassSendAPI, FollowersAPI, StatsAPI, OAuthAPI):
+class WeChatGateway(DraftsAPI, MassSendAPI, FollowersAPI, StatsAPI, OAuthAPI, MessagesAPI):
     """The only code that talks to WeChat. Takes and returns plain data; raises wechat.errors.
 
     Every method may raise RetryableError (network, timeout, HTTP 5xx, dropped connection,

@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from .models import Notification
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """What was sent to whom, for the office to answer "I got nothing" (read-only)."""
+
+    list_display = ("kind", "channel", "registration", "state", "attempts", "created_at")
+    list_filter = ("state", "channel", "kind")
+    list_select_related = ("registration__activity",)
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,75 @@
+"""Every message the site sends to a person about their own business (a sign-up's
+confirmation, later reminders and tickets), one row per event and channel."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WECHAT = "wechat", _("WeChat")
+
+
+class Kind(models.TextChoices):
+    SIGNUP = "signup", _("Sign-up confirmation")
+    PROMOTED = "promoted", _("Moved up from the waitlist")
+    CANCELLED = "cancelled", _("Sign-up cancelled")
+
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Sending")
+    RETRYING = "retrying", _("Will try again")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Notification(models.Model):
+    """One message to one person on one channel, sent by notification_send (at most once per
+    `key` and channel: the unique constraint is what makes a repeated event harmless).
+
+    `key` names the event, e.g. "activities.registration:12:signup"; `recipient` is the e-mail
+    address or the openid it goes to; `msgid` is WeChat's id of a template message; `error`
+    the last failure.
+    """
+
+    key = models.CharField(_("event"), max_length=120)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    registration = models.ForeignKey(
+        "activities.Registration",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("registration"),
+    )
+    recipient = models.CharField(_("recipient"), max_length=254)
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=NotificationState.choices,
+        default=NotificationState.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    msgid = models.CharField(_("WeChat msgid"), max_length=64, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "channel"], name="notifications_notification_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.get_channel_display()}"

@@ -153,6 +153,8 @@ class AlumniProfile(EditorialItem):
 
     revision_fields = EditorialItem.revision_fields + ("subject_name", "headline", "author")
     public_url_name = "alumni:profile_detail"
+    search_title_fields = ("title", "subject_name")
+    search_text_fields = ("headline", *EditorialItem.search_text_fields, "author")
 
     class Meta:
         verbose_name = _("alumni profile")

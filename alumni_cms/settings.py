@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "stats",
+    "search",
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,7 @@ urlpatterns = [
     path("activities/", include("activities.urls")),
     path("donations/", include("donations.urls")),
     path("alumni/", include("alumni.urls")),
+    path("search/", include("search.urls")),
     path("liaison/", include("articles.liaison_urls")),
     path("wechat/", include("wechat.urls")),
     path("me/", include("audience.urls")),

@@ -76,6 +76,7 @@ class Article(EditorialItem):
     )
     revision_related = {"photos": ("image", "caption", "position")}
     public_url_name = "articles:detail"
+    search_text_fields = EditorialItem.search_text_fields + ("author",)
 
     class Meta:
         verbose_name = _("news article")

@@ -188,6 +188,11 @@ class EditorialItem(SingleLineTextMixin, models.Model):
     revision_related: dict[str, tuple[str, ...]] = {}
     # Name of the public detail URL pattern, reversed with the item's pk.
     public_url_name = ""
+    # What the public search finds an item by (the search app indexes these while the item is
+    # published): fields matched as the title, ranked first, and fields matched as its text;
+    # rich-text fields are read as their words.
+    search_title_fields: tuple[str, ...] = ("title",)
+    search_text_fields: tuple[str, ...] = ("digest", "body")
 
     class Meta:
         abstract = True

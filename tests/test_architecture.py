@@ -4,6 +4,8 @@
 - Content apps depend on `editorial` (and `core`); they never import `wechat` or the project.
 - `editorial` imports no content app: content reaches it through its interfaces.
 - No app imports the project package `alumni_cms`; only the project imports every app.
+- `search` imports `editorial` and `core` only of our apps: it reaches the content models through
+  `editorial.registry` and their declared search fields, never by importing a content app.
 - Only the WeChat gateway (`wechat/gateway.py` or any module of `wechat/gateway/`) imports
   wechatpy.
 
@@ -19,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "alumni_cms"
 CONTENT_APPS = ("articles", "activities", "donations", "alumni")
 WECHAT = ("wechat", "wechat_emulator")
-APPS = (*CONTENT_APPS, "core", "editorial", *WECHAT, "audience", "notifications", "stats")
+APPS = (*CONTENT_APPS, "core", "editorial", *WECHAT, "audience", "notifications", "stats", "search")
 SKIPPED = {".venv", ".git", "data", "node_modules", "static", "test-results"}
 
 
@@ -111,6 +113,11 @@ def test_editorial_imports_no_content_app(graph):
 
 def test_no_app_imports_the_project(graph):
     assert violations(graph, APPS, [PROJECT]) == []
+
+
+def test_search_imports_only_editorial_and_core_of_our_apps(graph):
+    others = [app for app in APPS if app not in ("search", "editorial", "core")]
+    assert violations(graph, ["search"], [*others, PROJECT]) == []
 
 
 def test_only_the_wechat_gateway_imports_wechatpy(graph):

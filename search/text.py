@@ -1,0 +1,140 @@
+"""Chinese-aware tokens for the search index, the query's terms, and highlighted snippets.
+
+Chinese has no spaces between words, and no word list is needed to find one: every run of
+CJK characters is cut into overlapping pairs of characters (北京大学 → 北京 京大 大学), the
+approach of Lucene's CJKBigramFilter and Elasticsearch's `cjk` analyzer. A query is cut the same
+way and its pairs must follow each other (a phrase), so a two-, three- or four-character word is
+found exactly where it stands in the text, never as scattered characters. A run's last character
+is kept as a token of its own as well, so a one-character query (`学`) is a prefix query that
+finds every character: each one starts a pair or ends a run. Other letters and digits are words,
+as spaces and punctuation separate them; everything is NFKC-normalized (full-width Ａ１ → a1) and
+case-folded. The database only ever sees tokens made of letters and digits separated by spaces,
+so its own tokenizer (SQLite FTS5 `unicode61`, PostgreSQL's `simple` configuration) has nothing
+left to decide.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+_CJK_CHARS = (
+    "\u2e80-\u2fdf"  # radicals
+    "\u3040-\u30ff"  # kana
+    "\u3100-\u312f"  # bopomofo
+    "\u3400-\u4dbf"  # extension A
+    "\u4e00-\u9fff"  # unified ideographs
+    "\uac00-\ud7af"  # hangul
+    "\uf900-\ufaff"  # compatibility ideographs
+    "\U00020000-\U0003134f"  # extensions B–G
+)
+_CJK = f"[{_CJK_CHARS}]"
+_RUN = re.compile(f"{_CJK}+|(?:(?!{_CJK})[^\\W_])+")
+_IS_CJK = re.compile(f"{_CJK}")
+# A Latin "word" longer than this is no word anyone types (a hash, a pasted URL's innards).
+WORD_MAX_LENGTH = 40
+# Terms of one query: more says nothing more and costs the database more.
+QUERY_MAX_TERMS = 12
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").casefold()
+
+
+def _runs(text: str) -> list[str]:
+    return [
+        run
+        for run in _RUN.findall(normalize(text))
+        if _IS_CJK.match(run) or len(run) <= WORD_MAX_LENGTH
+    ]
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def index_tokens(text: str) -> str:
+    """`text` as the index stores it: CJK pairs (and each run's last character), words."""
+    tokens = []
+    for run in _runs(text):
+        if _IS_CJK.match(run):
+            tokens.extend(_bigrams(run))
+            tokens.append(run[-1])
+        else:
+            tokens.append(run)
+    return " ".join(tokens)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a query: `tokens` must follow each other in the text; `prefix` for a single
+    CJK character (any token that starts with it)."""
+
+    text: str
+    tokens: tuple[str, ...]
+    prefix: bool = False
+
+
+def query_terms(query: str) -> list[Term]:
+    """The terms of what a person typed (every one must match); [] when nothing searchable is
+    left (only punctuation, symbols or emoji)."""
+    terms: list[Term] = []
+    for run in _runs(query):
+        if _IS_CJK.match(run):
+            term = (
+                Term(run, (run,), prefix=True) if len(run) == 1 else Term(run, tuple(_bigrams(run)))
+            )
+        else:
+            term = Term(run, (run,))
+        if term not in terms:
+            terms.append(term)
+    return terms[:QUERY_MAX_TERMS]
+
+
+# Highlighting: escape first, then mark. The text is cut at the matches and every piece is
+# escaped on its own, so nothing from the content or the query reaches the page unescaped.
+
+SNIPPET_LENGTH = 110
+SNIPPET_BEFORE = 24
+
+
+def _pattern(terms: list[Term]) -> re.Pattern | None:
+    words = sorted({term.text for term in terms}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
+
+
+def _marked(text: str, pattern: re.Pattern | None) -> SafeString:
+    if pattern is None:
+        return mark_safe(escape(text))  # escaped whole
+    parts, last = [], 0
+    for match in pattern.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(f"<mark>{escape(match.group())}</mark>")
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))  # every piece above is escaped
+
+
+def highlight(text: str, terms: list[Term]) -> SafeString:
+    """`text`, escaped, with the query's terms in <mark>."""
+    return _marked(text, _pattern(terms))
+
+
+def snippet(text: str, terms: list[Term], *, length: int = SNIPPET_LENGTH) -> SafeString:
+    """About `length` characters of `text` around the first match (its start when none),
+    escaped, with the terms in <mark> and … where it was cut."""
+    text = " ".join((text or "").split())
+    pattern = _pattern(terms)
+    match = pattern.search(text) if pattern is not None else None
+    start = 0
+    if match is not None and match.start() > SNIPPET_BEFORE:
+        start = match.start() - SNIPPET_BEFORE
+    end = min(len(text), start + length)
+    if end == len(text):
+        start = max(0, end - length)
+    piece = _marked(text[start:end], pattern)
+    return mark_safe(("…" if start else "") + piece + ("…" if end < len(text) else ""))

@@ -8,6 +8,12 @@
   `editorial.registry` and their declared search fields, never by importing a content app.
 - Only the WeChat gateway (`wechat/gateway.py` or any module of `wechat/gateway/`) imports
   wechatpy.
+- Online giving: `payments` depends on `donations` (a paid order becomes a Gift through
+  donations.services), never the other way: donations links to the give page by URL name only.
+  Only `payments.gateway` talks HTTP to WeChat Pay (the only payments module that imports
+  requests); nothing outside `payments` imports its gateway or crypto. The payment emulator
+  imports no payments module but `payments.constants` (an independent implementation to test
+  against), and no app imports the emulator.
 
 Every import counts: at the top of a module or inside a function, absolute or relative.
 """
@@ -21,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "alumni_cms"
 CONTENT_APPS = ("articles", "activities", "donations", "alumni")
 WECHAT = ("wechat", "wechat_emulator")
+PAYMENTS = ("payments", "payments_emulator")
 APPS = (*CONTENT_APPS, "core", "editorial", *WECHAT, "audience", "notifications", "stats", "search")
+APPS = (*APPS, *PAYMENTS)
 SKIPPED = {".venv", ".git", "data", "node_modules", "static", "test-results"}
 
 
@@ -122,6 +130,30 @@ def test_search_imports_only_editorial_and_core_of_our_apps(graph):
 
 def test_only_the_wechat_gateway_imports_wechatpy(graph):
     assert wechatpy_outside_the_gateway(graph) == []
+
+
+def test_content_apps_never_import_payments(graph):
+    assert violations(graph, CONTENT_APPS, PAYMENTS) == []
+
+
+def test_only_the_payments_gateway_talks_http(graph):
+    others = {m: names for m, names in graph.items() if m != "payments.gateway"}
+    assert violations(others, ["payments"], ["requests", "urllib3", "httpx"]) == []
+
+
+def test_nothing_outside_payments_imports_its_gateway(graph):
+    others = [app for app in APPS if app != "payments"]
+    assert violations(graph, others, ["payments.gateway", "payments.crypto"]) == []
+
+
+def test_the_payment_emulator_is_independent_of_the_payments_app(graph):
+    found = violations(graph, ["payments_emulator"], ["payments"])
+    assert [f for f in found if not f.split(" -> ")[1].startswith("payments.constants")] == []
+
+
+def test_no_app_imports_the_payment_emulator(graph):
+    others = [app for app in APPS if app != "payments_emulator"]
+    assert violations(graph, others, ["payments_emulator"]) == []
 
 
 def test_the_rules_see_every_kind_of_import(tmp_path):

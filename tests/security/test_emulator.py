@@ -72,6 +72,8 @@ except NoReverseMatch:
 index = json.dumps(admin.site.get_app_list(request), default=str)
 print(json.dumps({
     "modules": sorted(m for m in sys.modules if m.split(".")[0] == "wechat_emulator"),
+    "pay_modules": sorted(m for m in sys.modules if m.split(".")[0] == "payments_emulator"),
+    "pay_command": "wechatpay_emulator" in get_commands(),
     "apps": [c.name for c in apps.get_app_configs()],
     "command": "wechat_emulator" in get_commands(),
     "page": page,
@@ -126,6 +128,12 @@ def test_production_process_never_imports_the_emulator(production):
     assert production["modules"] == []
 
 
+def test_production_process_never_imports_the_payment_emulator(production):
+    assert production["pay_modules"] == []
+    assert "payments_emulator" not in production["apps"]
+    assert production["pay_command"] is False
+
+
 def test_production_process_does_not_install_the_emulator_app(production):
     assert "wechat_emulator" not in production["apps"]
     assert production["command"] is False
@@ -143,4 +151,5 @@ def test_process_with_the_emulator_on_has_its_page(tmp_path):
     """The same process with WECHAT_EMULATOR on (as `dev.py run`): the guard is the setting."""
     process = _start_production_process(tmp_path, DEBUG="true", WECHAT_EMULATOR="true")
     assert "wechat_emulator.views" in process["modules"]
+    assert "payments_emulator.server" in process["pay_modules"]
     assert (process["page"], process["named"]) == ("answered", True)

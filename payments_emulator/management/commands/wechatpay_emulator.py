@@ -1,0 +1,32 @@
+import contextlib
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from payments_emulator import PayEmulatorConfig, PayEmulatorServer
+
+
+class Command(BaseCommand):
+    help = "Run the WeChat Pay API v3 emulator (development only; see payments/README.md)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=settings.WECHATPAY_EMULATOR_HOST)
+        parser.add_argument("--port", type=int, default=settings.WECHATPAY_EMULATOR_PORT)
+        parser.add_argument("--key-dir", default=str(settings.WECHATPAY_EMULATOR_KEY_DIR))
+
+    def handle(self, *args, **options):
+        config = PayEmulatorConfig(
+            mchid=settings.WECHATPAY_MCHID,
+            appid=settings.WECHATPAY_APPID,
+            api_v3_key=settings.WECHATPAY_API_V3_KEY,
+            platform_serial=settings.WECHATPAY_PLATFORM_SERIAL,
+        )
+        server = PayEmulatorServer(
+            key_dir=options["key_dir"], host=options["host"], port=options["port"], config=config
+        )
+        self.stdout.write(
+            f"WeChat Pay emulator on {server.url} (merchant {config.mchid}), "
+            f"keys in {options['key_dir']}"
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()

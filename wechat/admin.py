@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -16,9 +16,11 @@ from editorial.errors import EditorialError
 from editorial.publishing import item_by_key, item_preflight
 
 from .errors import WeChatError
-from .forms import PushForm, PushItemForm, PushItemFormSet, PushOptionsForm, item_choices
+from .forms import PushForm, PushItemForm, PushItemFormSet, PushOptionsForm
 from .gateway import ARTICLES_MAX
 from .models import CallbackEvent, Push, PushItem, PushMode, PushState
+from .picker import SearchTermError, clean_search_term, items_search, picker_items_of
+from .progress import push_progress
 from .selectors import mass_quota, push_item_problems
 from .services import (
     allowed_moves,
@@ -98,11 +100,6 @@ class PushItemInline(admin.TabularInline):
             return []
         return ["position", "title", "article_link"]
 
-    def get_formset(self, request, obj=None, **kwargs):
-        choices = item_choices(obj)
-        kwargs["form"] = type("PushItemForm", (PushItemForm,), {"choices": choices})
-        return super().get_formset(request, obj, **kwargs)
-
     @admin.display(description=_("article in WeChat"))
     def article_link(self, obj):
         if not obj.article_url:
@@ -132,6 +129,13 @@ class PushItemInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("wechat.view_push")
+
+
+class PushItemPickerInline(PushItemInline):
+    """The items of a push being composed, chosen in the item picker: search every module,
+    pick, order with the arrows (the rows' keys and positions are kept in hidden fields)."""
+
+    template = "admin/wechat/push/item_picker.html"
 
 
 class PushComposeForm(PushForm):
@@ -207,6 +211,31 @@ class PushAdmin(admin.ModelAdmin):
 
     # Form
 
+    def get_inlines(self, request, obj):
+        return [PushItemPickerInline] if editable(obj) else [PushItemInline]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        for inline_formset in context.get("inline_admin_formsets", []):
+            if isinstance(inline_formset.opts, PushItemPickerInline):
+                context["push_picker"] = self.picker_context(inline_formset.formset)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def picker_context(self, formset) -> dict:
+        """What the item picker starts from: the rows as saved or as posted, in order."""
+        rows = []
+        for n, form in enumerate(formset.forms):
+            key = form["item_key"].value()
+            deleted = formset.can_delete and form["DELETE"].value()
+            if key and not deleted:
+                rows.append((_position(form["position"].value()), n, key))
+        keys = [key for _position_, _n, key in sorted(rows)]
+        return {
+            "chosen": [item.as_json() for item in picker_items_of(keys)],
+            "initial_ids": [str(form["id"].value() or "") for form in formset.initial_forms],
+            "initial_keys": [str(form["item_key"].value() or "") for form in formset.initial_forms],
+            "max": ARTICLES_MAX,
+        }
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = [(None, {"fields": ["mode", "audience", "send_at"]})]
         if not editable(obj):
@@ -277,6 +306,7 @@ class PushAdmin(admin.ModelAdmin):
             push_buttons={move.name: move for move in allowed_moves(push=push, user=user)},
             preview_openid=preview_openid(user=user),
         )
+        context.update(self.progress_context(request, push))
         return context
 
     # Buttons
@@ -290,6 +320,8 @@ class PushAdmin(admin.ModelAdmin):
             view(self.cancel_view, "cancel", "<path:object_id>/cancel/"),
             view(self.preview_view, "preview", "<path:object_id>/preview/"),
             view(self.single_view, "single", "single/<str:key>/"),
+            view(self.progress_view, "progress", "<path:object_id>/progress/"),
+            view(self.items_search_view, "items_search", "items/search/"),
             *super().get_urls(),
         ]
 
@@ -370,3 +402,43 @@ class PushAdmin(admin.ModelAdmin):
             "push_quota": mass_quota(),
         }
         return TemplateResponse(request, "admin/wechat/push/single.html", context)
+
+    def progress_context(self, request, push) -> dict:
+        return {
+            "progress": push_progress(push),
+            "progress_colour": PUSH_STATE_COLOURS.get(push.state, "#6b7280"),
+            "progress_moves": " ".join(m.name for m in allowed_moves(push=push, user=request.user)),
+        }
+
+    def progress_view(self, request, object_id):
+        """The progress panel of a push as an HTML fragment, which its page polls."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        push = self.get_object(request, unquote(object_id))
+        if push is None:
+            raise Http404
+        response = TemplateResponse(
+            request, "admin/wechat/push/progress.html", self.progress_context(request, push)
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def items_search_view(self, request):
+        """The item picker's search: JSON of the items whose title contains `q`."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        try:
+            term = clean_search_term(request.GET.get("q"))
+        except SearchTermError as error:
+            return JsonResponse({"error": str(error), "results": []}, status=400)
+        items, more = items_search(term)
+        return JsonResponse({"results": [item.as_json() for item in items], "more": more})
+
+
+def _position(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

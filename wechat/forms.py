@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from editorial.errors import InvalidValueError
-from editorial.publishing import item_key, pushable_items
+from editorial.publishing import item_by_key
 
 from .models import Push, PushItem, PushMode
 from .services import push_items_check, tag_choices
@@ -21,20 +21,6 @@ def audience_choices(push: Push | None = None) -> list[tuple[str, str]]:
     listed = {value for value, _label in choices}
     if push is not None and push.tag_id is not None and str(push.tag_id) not in listed:
         choices.append((str(push.tag_id), push.tag_name or str(push.tag_id)))
-    return choices
-
-
-def item_choices(push: Push | None = None) -> list[tuple[str, str]]:
-    """("app.model:pk", "Kind: title") of every approved item, plus the push's own items."""
-    choices = [("", "---------")]
-    choices += [
-        (item_key(item), f"{item._meta.verbose_name}: {item.title}") for item in pushable_items()
-    ]
-    if push is not None and push.pk:
-        known = {value for value, _label in choices}
-        choices += [
-            (pushed.key, pushed.title) for pushed in push.items.all() if pushed.key not in known
-        ]
     return choices
 
 
@@ -74,10 +60,10 @@ class PushForm(forms.ModelForm):
 
 
 class PushItemForm(forms.ModelForm):
-    """One row of the compose inline: which item, at which place."""
+    """One row of the compose inline: which item (its key, "articles.article:12", chosen in the
+    item picker), at which place."""
 
-    item_key = forms.ChoiceField(label=_("Item"))
-    choices: list[tuple[str, str]] = []
+    item_key = forms.CharField(label=_("Item"), max_length=120)
 
     class Meta:
         model = PushItem
@@ -85,9 +71,16 @@ class PushItemForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["item_key"].choices = self.choices
         if self.instance.pk:
             self.fields["item_key"].initial = self.instance.key
+
+    def clean_item_key(self):
+        key = self.cleaned_data["item_key"].strip()
+        try:
+            item_by_key(key)
+        except LookupError as exc:
+            raise ValidationError(_("This item does not exist; choose it in the list.")) from exc
+        return key
 
     def validate_unique(self):
         # The rows are replaced as a whole by the service; uniqueness is judged by the formset.

@@ -63,7 +63,7 @@ def test_composing_with_an_unapproved_item_shows_why_and_saves_nothing(
     client.force_login(push_editor)
     response = client.post(ADD, _compose_data([f"articles.article:{draft.pk}"]))
     assert response.status_code == 200
-    assert "选择一个有效的选项" in response.content.decode()
+    assert "“未审核的稿件”尚未通过审核（或已撤回）。" in response.content.decode()
     assert not Push.objects.exists()
 
 

@@ -32,6 +32,7 @@ from ..errors import (
 )
 from ..gateway import WeChatGateway
 from ..models import Push, PushEvent, PushEventKind, PushMode, PushState
+from ..progress import upload_progress_recorder
 from .drafts import DISPATCH_BATCH, push_drafts_delete
 from .events import apply_stored_events, finish_publication
 from .render import articles_of, render
@@ -122,7 +123,12 @@ def _step_upload(push: Push, gateway: WeChatGateway, token: str) -> Push | None:
     """Upload what WeChat lacks, store the rendered articles, then create the draft."""
     items = list(push.items.select_related("content_type"))
     if not all(item.rendered for item in items):
-        articles, uploaded, reused = render(items, gateway, heartbeat=_heartbeat(push.pk, token))
+        articles, uploaded, reused = render(
+            items,
+            gateway,
+            heartbeat=_heartbeat(push.pk, token),
+            progress=upload_progress_recorder(push.pk),
+        )
         with _locked(push.pk, token) as locked:
             for item, article in zip(items, articles, strict=True):
                 item.title, item.author, item.digest = article.title, article.author, article.digest

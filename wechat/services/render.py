@@ -51,12 +51,14 @@ class _Rendered:
 
 
 def render(
-    items: list[PushItem], gateway: WeChatGateway, *, heartbeat=None
+    items: list[PushItem], gateway: WeChatGateway, *, heartbeat=None, progress=None
 ) -> tuple[list[ArticleFields], int, int]:
     """The items as WeChat articles, uploading the images and covers WeChat does not have yet.
 
-    Each upload is recorded as soon as WeChat answers (so a run that dies keeps them). Returns
-    (articles, uploaded, reused). Raises ContentError, or the gateway's errors.
+    Each upload is recorded as soon as WeChat answers (so a run that dies keeps them), and
+    `progress`, if given, is called with (uploaded, needed) images of each item, in order, before
+    the uploads and after each batch of them. Returns (articles, uploaded, reused). Raises
+    ContentError, or the gateway's errors.
     """
     app_id = gateway.app_id
     rendered: list[_Rendered] = []
@@ -110,6 +112,12 @@ def render(
             jobs[("cover", sha)] = lambda data=data: gateway.add_image_material(
                 content.cover_jpeg(data), "cover.jpg"
             )
+
+    def report():
+        if progress is not None:
+            progress([_uploaded_of(entry, urls, media_ids) for entry in rendered])
+
+    report()
     for finished in content.concurrently(jobs, workers=settings.WECHAT_UPLOAD_CONCURRENCY):
         with transaction.atomic():
             _remember(app_id, finished, sizes={sha: len(data) for sha, data in images.items()})
@@ -120,6 +128,7 @@ def render(
                 urls[sha] = answer
             else:
                 media_ids[sha] = answer.media_id
+        report()
 
     articles = []
     for entry in rendered:
@@ -138,6 +147,13 @@ def render(
             )
         )
     return articles, len(jobs), len(images) + len(covers) - len(jobs)
+
+
+def _uploaded_of(entry: _Rendered, urls: dict, media_ids: dict) -> tuple[int, int]:
+    """(uploaded, needed) files of one item: its distinct images and its cover."""
+    images = set(entry.sources.values())
+    done = sum(1 for sha in images if sha in urls) + (1 if entry.cover in media_ids else 0)
+    return done, len(images) + 1
 
 
 def _remember(app_id: str, finished: list, *, sizes: dict[str, int]) -> None:

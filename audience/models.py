@@ -48,7 +48,7 @@ class Follower(models.Model):
     bound_at = models.DateTimeField(_("bound at"), null=True, blank=True)
     # The newest subscribe/unsubscribe event applied: an older one arriving late is ignored.
     last_event_at = models.DateTimeField(_("last event at"), null=True, blank=True)
-    # The last sync run whose follower list held this follower (full or incremental).
+    # The last sync run that fetched this follower's details (full or incremental).
     last_sync_run = models.PositiveBigIntegerField(_("last sync"), null=True, blank=True)
     synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
     created_at = models.DateTimeField(_("first seen"), default=timezone.now)
@@ -119,6 +119,24 @@ class FollowerSyncRun(models.Model):
 
     def __str__(self):
         return f"{self.get_status_display()} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class FollowerSyncPage(models.Model):
+    """The openids of one user/get page an incremental run has gone through.
+
+    Kept until the run ends, so that a resumed run still knows every follower the list held
+    and can tell who left; one row per page (≤ 10 000 openids), never one per follower.
+    """
+
+    run = models.ForeignKey(FollowerSyncRun, on_delete=models.CASCADE, related_name="+")
+    openids = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("follower list page")
+        verbose_name_plural = _("follower list pages")
+
+    def __str__(self):
+        return f"{self.run_id}: {len(self.openids)}"
 
 
 class FollowerDailyCount(models.Model):

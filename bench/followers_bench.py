@@ -2,6 +2,10 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/alumni_cms \\
         .venv/bin/python bench/followers_bench.py [--followers 200000] [--twice] [--tracemalloc]
+        [--incremental [--new 300] [--left 200]]
+
+`--incremental`: after the full sync, `--new` followers follow and `--left` unfollow in the
+emulator without a callback reaching us, then an incremental sync runs (issue 16: < 10 s).
 
 Starts the WeChat emulator in a child process (so its memory is not counted), creates a
 throw-away database beside DATABASE_URL's (<name>_followers_bench, migrated, dropped at the
@@ -66,6 +70,11 @@ def main() -> None:
     parser.add_argument("--followers", type=int, default=200_000)
     parser.add_argument("--twice", action="store_true", help="sync again (all updates)")
     parser.add_argument(
+        "--incremental", action="store_true", help="then changes and an incremental sync"
+    )
+    parser.add_argument("--new", type=int, default=300, help="followers who follow meanwhile")
+    parser.add_argument("--left", type=int, default=200, help="followers who leave meanwhile")
+    parser.add_argument(
         "--tracemalloc", action="store_true", help="also trace Python allocations (slower)"
     )
     args = parser.parse_args()
@@ -78,9 +87,9 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from audience.models import Follower
+    from audience.models import Follower, SyncMode
     from audience.services import followers_sync
-    from wechat_emulator import EmulatorClient
+    from wechat_emulator import EmulatorClient, openid_for
 
     child, url = start_emulator(args.followers)
     settings.WECHAT_API_BASE_URL = url
@@ -91,20 +100,39 @@ def main() -> None:
     old_name = connection.settings_dict["NAME"]
     # A name of its own: test_<name> may be in use by a test run at the same time.
     connection.settings_dict["TEST"]["NAME"] = f"{old_name}_followers_bench"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
     try:
-        rounds = 2 if args.twice else 1
-        for number in range(1, rounds + 1):
+        rounds = [SyncMode.FULL] * (2 if args.twice else 1)
+        if args.incremental:
+            rounds.append(SyncMode.INCREMENTAL)
+        for number, mode in enumerate(rounds, start=1):
+            if mode == SyncMode.INCREMENTAL:
+                emulator = EmulatorClient(url)
+                for _ in range(args.new):
+                    emulator.subscribe()
+                step = max(1, args.followers // max(1, args.left))
+                for index in range(0, step * args.left, step):
+                    emulator.unsubscribe(openid_for(index))
             if args.tracemalloc:
                 tracemalloc.start()
             before = EmulatorClient(url).state()["counters"]
             started = time.perf_counter()
-            run = followers_sync(trigger="bench")
+            run = followers_sync(trigger="bench", mode=mode)
             elapsed = time.perf_counter() - started
             after = EmulatorClient(url).state()["counters"]
             calls = {k: after.get(k, 0) - before.get(k, 0) for k in after}
-            print(f"sync {number}: {run.status}, {Follower.objects.count()} followers stored")
-            print(f"  time          {elapsed:8.1f} s   (target < 60 s)")
+            following = Follower.objects.filter(subscribed=True).count()
+            print(
+                f"sync {number} ({run.mode}): {run.status}, {Follower.objects.count()} followers "
+                f"stored, {following} following"
+            )
+            target = "< 10 s" if mode == SyncMode.INCREMENTAL else "< 60 s"
+            print(f"  time          {elapsed:8.1f} s   (target {target})")
+            if mode == SyncMode.INCREMENTAL:
+                print(
+                    f"  changes       {run.found_new:8d} new, {run.marked_unsubscribed} marked "
+                    f"unfollowed, details fetched for {run.details_fetched}"
+                )
             print(
                 "  WeChat calls  "
                 f"{sum(calls.values()):8d}     (user/get {calls.get('cgi-bin/user/get', 0)}, "

@@ -7,10 +7,11 @@ cursor stored after every page. Memory does not grow with the number of follower
 
 The incremental sync reads the same openid list (20 calls for 200 000) but asks
 user/info/batchget only about openids the table does not hold as followers, or whose details
-are older than AUDIENCE_SYNC_REFRESH_DAYS; the callbacks keep the others current. Followers it
-already knows are stamped with the run in one UPDATE per page, so the departed (not stamped)
-are found at the end exactly as the full sync finds them, and an interrupted run resumes from
-its cursor without holding any set of openids between pages.
+are older than AUDIENCE_SYNC_REFRESH_DAYS; the callbacks keep the others current. Each page's
+openids are stored as one row (FollowerSyncPage) with the cursor, so an interrupted run resumes
+from its cursor, and at the end the followers no page held are the departed. Nothing is written
+per unchanged follower: the run holds sets of openid strings (about 20 MB for 200 000), never
+model instances.
 """
 
 import logging
@@ -32,6 +33,7 @@ from wechat.models import CallbackEvent
 from ..models import (
     Follower,
     FollowerDailyCount,
+    FollowerSyncPage,
     FollowerSyncRun,
     SegmentMember,
     SyncMode,
@@ -107,6 +109,7 @@ def followers_sync(
             finished_at=timezone.now(),
             error=f"{exc.user_message} ({exc})",
         )
+        FollowerSyncPage.objects.filter(run_id=run.pk).delete()
         run.refresh_from_db()
         return run
     except BaseException:
@@ -208,24 +211,28 @@ def _pages_sync_incremental(*, run: FollowerSyncRun, owner: str, gateway: WeChat
                 return
             cursor = page.next_openid
 
+    current = _followers_current()
+    chunk = settings.AUDIENCE_SYNC_UPSERT_CHUNK
     cursor = run.next_openid
     # The next page is asked for while this one is compared with the table.
     for page in _fetched_ahead(fetch):
         calls, fetched, new = 1, 0, 0
-        step = _lookup_chunk()
-        for start in range(0, len(page.openids), step):
-            openids = page.openids[start : start + step]
-            unknown, stale = _followers_stamp(openids, run_id=run.pk)
-            wanted = [o for o in openids if o in unknown or o in stale]
-            if not wanted:
-                continue
+        wanted = [openid for openid in page.openids if openid not in current]
+        for start in range(0, len(wanted), chunk):
+            openids = wanted[start : start + chunk]
+            # Known followers whose details are only old: their callbacks counted them.
+            following = set(
+                Follower.objects.filter(openid__in=openids, subscribed=True).values_list(
+                    "openid", flat=True
+                )
+            )
             fetched_at = timezone.now()
-            infos = gateway.users_info(wanted)
-            calls += -(-len(wanted) // USERS_INFO_BATCH)
-            fetched += len(wanted)
+            infos = gateway.users_info(openids)
+            calls += -(-len(openids) // USERS_INFO_BATCH)
+            fetched += len(openids)
             with transaction.atomic():
                 _followers_upsert(infos, run_id=run.pk, fetched_at=fetched_at)
-                new += _newcomers_count(unknown, fetched_at=fetched_at)
+                new += _newcomers_count(set(openids) - following, fetched_at=fetched_at)
         cursor = page.next_openid or (page.openids[-1] if page.openids else cursor or "")
         with transaction.atomic():
             updated = FollowerSyncRun.objects.filter(
@@ -242,6 +249,8 @@ def _pages_sync_incremental(*, run: FollowerSyncRun, owner: str, gateway: WeChat
             )
             if not updated:
                 raise _LeaseLost
+            if page.openids:
+                FollowerSyncPage.objects.create(run_id=run.pk, openids=page.openids)
             if new:
                 # Their subscribe callbacks never reached us: counted today, as a callback would.
                 _daily_count_update(day=timezone.localdate(), new=new)
@@ -250,28 +259,17 @@ def _pages_sync_incremental(*, run: FollowerSyncRun, owner: str, gateway: WeChat
 
 
 def _lookup_chunk() -> int:
-    # One statement per page on PostgreSQL; SQLite caps the parameters of one statement.
+    # One statement per 10 000 openids on PostgreSQL; SQLite caps a statement's parameters.
     return 10_000 if connection.vendor == "postgresql" else 900
 
 
-def _followers_stamp(openids: list[str], *, run_id: int) -> tuple[set[str], set[str]]:
-    """Stamp the followers among `openids` whose details are current with the run; return the
-    openids the table does not hold as followers, and those whose details are too old."""
-    days = settings.AUDIENCE_SYNC_REFRESH_DAYS
-    fresh_since = timezone.now() - timedelta(days=days) if days else None
-    known = Follower.objects.filter(openid__in=openids, subscribed=True).values_list(
-        "openid", "synced_at"
-    )
-    current, stale = [], set()
-    for openid, synced_at in known:
-        if synced_at is None or (fresh_since is not None and synced_at < fresh_since):
-            stale.add(openid)  # e.g. known from its subscribe callback alone
-        else:
-            current.append(openid)
-    if current:
-        Follower.objects.filter(openid__in=current).update(last_sync_run=run_id)
-    unknown = set(openids).difference(current, stale)
-    return unknown, stale
+def _followers_current() -> set[str]:
+    """The openids of followers whose details need no fetching: following, and fetched less
+    than AUDIENCE_SYNC_REFRESH_DAYS ago (strings only: about 20 MB for 200 000)."""
+    followers = Follower.objects.filter(subscribed=True, synced_at__isnull=False)
+    if days := settings.AUDIENCE_SYNC_REFRESH_DAYS:
+        followers = followers.filter(synced_at__gte=timezone.now() - timedelta(days=days))
+    return set(followers.values_list("openid", flat=True).iterator(chunk_size=20_000))
 
 
 def _newcomers_count(openids: set[str], *, fetched_at) -> int:
@@ -284,6 +282,21 @@ def _newcomers_count(openids: set[str], *, fetched_at) -> int:
         .filter(Q(last_event_at__isnull=True) | Q(last_event_at__lt=fetched_at - EVENT_MARGIN))
         .count()
     )
+
+
+def _departed_openids(run: FollowerSyncRun) -> list[str]:
+    """Followers the incremental run's pages did not hold; those with an event since the run
+    started are the callbacks' business."""
+    listed: set[str] = set()
+    pages = FollowerSyncPage.objects.filter(run_id=run.pk).values_list("openids", flat=True)
+    for openids in pages.iterator(chunk_size=2):
+        listed.update(openids)
+    following = (
+        Follower.objects.filter(subscribed=True)
+        .filter(Q(last_event_at__isnull=True) | Q(last_event_at__lt=run.started_at))
+        .values_list("openid", flat=True)
+    )
+    return [o for o in following.iterator(chunk_size=20_000) if o not in listed]
 
 
 def _fetched_ahead(produce: Callable[[], Iterator], depth: int = 2) -> Iterator:
@@ -410,13 +423,23 @@ def _run_finish(*, run: FollowerSyncRun, owner: str) -> FollowerSyncRun:
     with transaction.atomic():
         # Followers the whole list no longer holds left without a callback reaching us; those
         # with an event since the run started are the callbacks' business.
-        gone = (
-            Follower.objects.filter(subscribed=True)
-            .exclude(last_sync_run=run.pk)
-            .filter(Q(last_event_at__isnull=True) | Q(last_event_at__lt=run.started_at))
-        )
-        SegmentMember.objects.filter(openid__in=gone.values("openid")).delete()
-        marked = gone.update(subscribed=False, unsubscribed_at=now, tag_ids=[])
+        if run.mode == SyncMode.INCREMENTAL:
+            marked = 0
+            departed = _departed_openids(run)
+            step = _lookup_chunk()
+            for start in range(0, len(departed), step):
+                gone = Follower.objects.filter(openid__in=departed[start : start + step])
+                SegmentMember.objects.filter(openid__in=departed[start : start + step]).delete()
+                marked += gone.update(subscribed=False, unsubscribed_at=now, tag_ids=[])
+            FollowerSyncPage.objects.filter(run_id=run.pk).delete()
+        else:
+            gone = (
+                Follower.objects.filter(subscribed=True)
+                .exclude(last_sync_run=run.pk)
+                .filter(Q(last_event_at__isnull=True) | Q(last_event_at__lt=run.started_at))
+            )
+            SegmentMember.objects.filter(openid__in=gone.values("openid")).delete()
+            marked = gone.update(subscribed=False, unsubscribed_at=now, tag_ids=[])
         updated = FollowerSyncRun.objects.filter(
             pk=run.pk, owner=owner, status=SyncStatus.RUNNING
         ).update(

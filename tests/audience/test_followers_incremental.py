@@ -12,6 +12,7 @@ from django.utils import timezone
 from audience.models import (
     Follower,
     FollowerDailyCount,
+    FollowerSyncPage,
     FollowerSyncRun,
     SegmentMember,
     SyncMode,
@@ -50,7 +51,8 @@ def test_incremental_sync_of_an_unchanged_list_fetches_no_details(synced):
     assert calls(synced, BATCHGET) == 0
     assert calls(synced, USER_GET) == 4  # pages of 10, 10, 5 and the empty end page
     assert (run.followers_seen, run.details_fetched, run.marked_unsubscribed) == (25, 0, 0)
-    assert Follower.objects.filter(subscribed=True, last_sync_run=run.pk).count() == 25
+    assert Follower.objects.filter(subscribed=True).count() == 25
+    assert not FollowerSyncPage.objects.exists()  # the run's pages go when it finishes
 
 
 def test_incremental_sync_fetches_details_of_new_followers_only(synced):
@@ -151,6 +153,7 @@ def test_interrupted_incremental_sync_resumes_without_marking_the_first_page_dep
         followers_sync(mode=INCREMENTAL)
     run = FollowerSyncRun.objects.get(status=SyncStatus.RUNNING)
     assert (run.mode, run.next_openid, run.owner) == (SyncMode.INCREMENTAL, openid_for(9), "")
+    assert FollowerSyncPage.objects.get(run=run).openids == [openid_for(i) for i in range(10)]
 
     # A full sync asked for now resumes the interrupted incremental one.
     resumed = followers_sync(mode=SyncMode.FULL)

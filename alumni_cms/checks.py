@@ -11,7 +11,7 @@ import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 from wechat.constants import EMULATOR_TOKEN
 
@@ -113,3 +113,56 @@ def _secret_key_generated() -> bool:
         return path.read_text().strip() == settings.SECRET_KEY
     except OSError:
         return False
+
+
+@register(Tags.caches, Tags.database, deploy=True)
+def per_host_defaults_check(app_configs=None, **kwargs) -> list[Warning]:
+    """Warnings for the embedded defaults that live in one host's DATA_DIR while DEBUG is off.
+
+    Each works on a single host; with a second web host or worker, that one would have its own
+    cache (its own rate limits, page versions and WeChat token), broker (tasks nobody takes),
+    database or uploads. Warnings, not errors: a one-host deployment may keep them.
+    """
+    if settings.DEBUG:
+        return []
+    warnings = []
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.endswith(("FileBasedCache", "LocMemCache", "DummyCache")):
+        warnings.append(
+            Warning(
+                "The cache is kept on this host only (CACHE_URL is a file or memory cache).",
+                hint="Set CACHE_URL=redis://host:6379/1, shared by every web host and worker: "
+                "the WeChat access token, rate limits, page versions and heartbeats live there.",
+                id="alumni_cms.W001",
+            )
+        )
+    if settings.CELERY_BROKER_URL.startswith(("filesystem://", "memory://")):
+        warnings.append(
+            Warning(
+                "Celery's broker is a folder of this host (CELERY_BROKER_URL=filesystem://).",
+                hint="Set CELERY_BROKER_URL=redis://host:6379/2 or amqp://user:pass@host:5672//: "
+                "tasks sent by another host would never reach this host's worker.",
+                id="alumni_cms.W002",
+            )
+        )
+    if any(db["ENGINE"].endswith("sqlite3") for db in settings.DATABASES.values()):
+        warnings.append(
+            Warning(
+                "The database is an SQLite file on this host (DATABASE_URL).",
+                hint="Set DATABASE_URL=postgres://user:pass@host:5432/name: one database for "
+                "every web host and worker, with row locks the workflow relies on.",
+                id="alumni_cms.W003",
+            )
+        )
+    if settings.MEDIA_ROOT_SHARED is None:
+        warnings.append(
+            Warning(
+                f"Nothing says whether MEDIA_ROOT ({settings.MEDIA_ROOT}) is shared: uploads on "
+                "one host's disk are missing on the others.",
+                hint="Set MEDIA_ROOT_SHARED=true once MEDIA_ROOT is on storage every web host "
+                "and worker mounts (NFS, a shared volume), or MEDIA_ROOT_SHARED=false on a "
+                "one-host deployment.",
+                id="alumni_cms.W004",
+            )
+        )
+    return warnings

@@ -91,6 +91,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a load balancer's health check answers before host checks, redirects or sessions.
+    "alumni_cms.health.HealthMiddleware",
+    # Every log line of a request carries its id (nginx's X-Request-ID, or a new one).
+    "core.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything else, so a page served from a whole-page cache is still counted.
     "stats.middleware.ViewCountMiddleware",
@@ -250,6 +254,18 @@ CELERY_BEAT_SCHEDULE = {
     "wechat-drafts-cleanup": {
         "task": "wechat.tasks.push_drafts_cleanup_task",
         "schedule": timedelta(hours=1),
+    },
+    "ops-failures-notify": {
+        "task": "alumni_cms.tasks.failures_notify_task",
+        "schedule": timedelta(minutes=1),
+    },
+    "ops-media-usage": {
+        "task": "alumni_cms.tasks.media_usage_task",
+        "schedule": timedelta(minutes=30),
+    },
+    "ops-retention-nightly": {
+        "task": "alumni_cms.tasks.retention_task",
+        "schedule": crontab(hour=2, minute=47),
     },
     "stats-wechat-sync-daily": {
         # WeChat publishes a day's datacube numbers after 08:00 the next morning (CELERY_TIMEZONE
@@ -537,11 +553,27 @@ STATS_WECHAT_CATCH_UP_DAYS = 7
 # tokens, query strings (callback signatures, OAuth codes, searches), e-mail addresses and
 # mobile numbers in every record (core/redaction.py). Django's own loggers hand their
 # records to it too, instead of to DEFAULT_LOGGING's handlers, and so does the Celery worker.
+# LOG_FORMAT: "text" (readable), "keyvalue" (ts=… level=… request_id=… msg="…") or "json"
+# (one object a line); every line carries the request's id, or a Celery task's (core/logformat.py).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "core.redaction.RedactFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "filters": {
+        "redact": {"()": "core.redaction.RedactFilter"},
+        "request_id": {"()": "core.requestid.RequestIdFilter"},
+        "health": {"()": "alumni_cms.health.HealthLogFilter"},
+    },
+    "formatters": {
+        "line": {"()": "core.logformat.line_formatter", "kind": LOG_FORMAT},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["health", "redact", "request_id"],
+            "formatter": "line",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
@@ -552,3 +584,34 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The incremental sync (nightly) fetches again the details of a follower it knows only when
 # they are older than this many days (tags or remarks changed in WeChat's console); 0: never.
 AUDIENCE_SYNC_REFRESH_DAYS = env.int("AUDIENCE_SYNC_REFRESH_DAYS", default=30)
+
+# Operations: health check, system status, failure mails, retention, error reports
+# `/healthz` for load balancers (alumni_cms/health.py): each part gets this many seconds; the
+# broker's answer is kept this long in each process.
+HEALTH_PATH = "/healthz"
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
+HEALTH_BROKER_CACHE_SECONDS = env.int("HEALTH_BROKER_CACHE_SECONDS", default=5)
+# The system status page (/admin/status/) calls a push "stuck" when it has not reached a final
+# state this long after its last change, and a sync when it shows no progress for this long.
+OPS_STUCK_AFTER = timedelta(minutes=env.int("OPS_STUCK_AFTER_MINUTES", default=30))
+# Whether MEDIA_ROOT is on storage every web host and worker sees (true), or the deployment is
+# one host (false). Unset with DEBUG off, `check --deploy` warns (alumni_cms.W004).
+MEDIA_ROOT_SHARED = env.bool("MEDIA_ROOT_SHARED", default=None)
+# Retention (alumni_cms/retention.py, nightly): rows older than this many days are deleted in
+# batches of RETENTION_BATCH_SIZE; 0 keeps them forever.
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=1000)
+RETENTION_CALLBACK_EVENT_DAYS = env.int("RETENTION_CALLBACK_EVENT_DAYS", default=90)
+RETENTION_FOLLOWER_SYNC_DAYS = env.int("RETENTION_FOLLOWER_SYNC_DAYS", default=180)
+RETENTION_STATS_BATCH_DAYS = env.int("RETENTION_STATS_BATCH_DAYS", default=7)
+RETENTION_LOGIN_LOG_DAYS = env.int("RETENTION_LOGIN_LOG_DAYS", default=180)
+RETENTION_EMULATOR_LOG_DAYS = env.int("RETENTION_EMULATOR_LOG_DAYS", default=7)
+RETENTION_ALERT_DAYS = env.int("RETENTION_ALERT_DAYS", default=90)
+# Revisions kept per item beyond those the workflow still needs (see alumni_cms/retention.py).
+RETENTION_REVISIONS_PER_ITEM = env.int("RETENTION_REVISIONS_PER_ITEM", default=50)
+# Error reports: sentry-sdk starts only with a DSN (alumni_cms/sentry.py); no personal data.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")
+if SENTRY_DSN:
+    from alumni_cms.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)

@@ -15,6 +15,7 @@ from core.media import serve_media
 from editorial.uploads import editor_image_browse, editor_image_upload
 
 from . import views
+from .admin_status import system_status_view
 
 # Chinese pages in the site's style instead of Django's English ones (used when DEBUG is off).
 handler400 = "core.errors.bad_request"
@@ -36,6 +37,7 @@ urlpatterns = [
     path("wechat/", include("wechat.urls")),
     path("me/", include("audience.urls")),
     path("admin/dashboard/", include("stats.urls")),
+    path("admin/status/", admin.site.admin_view(system_status_view), name="system_status"),
     # Before the admin's own URLs: its login view, held to LOGIN_IP_LIMITS per client address.
     path("admin/login/", login_throttled(admin.site.login)),
     path("admin/", admin.site.urls),

@@ -11,6 +11,8 @@ Control API (JSON in, JSON out):
     POST /_emulator/tokens/expire         every issued access token expires now
     POST /_emulator/followers/subscribe   {"openid": optional}: follow, push the event
     POST /_emulator/followers/unsubscribe {"openid": …}: unfollow, push the event
+    POST /_emulator/logs/trim             {"older_than_seconds": N}: drop older inbox and
+                                          callback-log entries (the site's retention task)
 
 Web authorization: GET /connect/oauth2/authorize redirects (302) to the redirect_uri with a
 one-time code for config.oauth_openid; GET /sns/oauth2/access_token exchanges it for the openid.
@@ -149,6 +151,8 @@ def _control(state: EmulatorState, method: str, path: str, body: bytes) -> tuple
             return 200, {"openid": state.subscribe(data.get("openid"))}
         elif route == "followers/unsubscribe":
             state.unsubscribe(str(data.get("openid", "")))
+        elif route == "logs/trim":
+            return 200, {"removed": state.logs_trim(float(data.get("older_than_seconds", 0)))}
         else:
             return 404, {"error": f"no control path {route}"}
     except (TypeError, ValueError) as exc:

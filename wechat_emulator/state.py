@@ -118,6 +118,21 @@ class EmulatorState(
             for info in self.tokens.values():
                 info["expires_at"] = min(info["expires_at"], self.now() - 1)
 
+    def logs_trim(self, older_than_seconds: float) -> int:
+        """Drop inbox and callback-log entries older than that (the site's retention task asks
+        nightly; entries without a time are kept). Returns how many went."""
+        cutoff = self.now() - float(older_than_seconds)
+        with self.lock:
+            before = len(self.inbox) + len(self.callback_log)
+            self.inbox[:] = [entry for entry in self.inbox if entry.get("at", cutoff) >= cutoff]
+            self.callback_log[:] = [
+                entry for entry in self.callback_log if entry.get("at", cutoff) >= cutoff
+            ]
+            removed = before - len(self.inbox) - len(self.callback_log)
+            if removed:
+                self._save()
+        return removed
+
     def subscribe(self, openid: str | None = None) -> str:
         """A follower follows (again), and the subscribe event is pushed. Returns the openid."""
         with self.lock:
@@ -382,7 +397,14 @@ class EmulatorState(
         """POST an event to the callback URL; 3 attempts in total, as WeChat makes."""
         with self.lock:
             config = self.config
-            entry = {**about, "attempts": 0, "delivered": False, "status": None, "xml": xml}
+            entry = {
+                **about,
+                "at": self.now(),
+                "attempts": 0,
+                "delivered": False,
+                "status": None,
+                "xml": xml,
+            }
             self.callback_log.append(entry)
             generation = self._generation
         if not config.callback_url:

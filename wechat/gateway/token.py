@@ -43,6 +43,8 @@ class AccessTokenCache:
         self.cache_alias = cache_alias
         self.key = f"wechat:access_token:{app_id}"
         self.lock_key = f"{self.key}:lock"
+        # When the cached token is renewed (seconds since the epoch), for the status page.
+        self.expiry_key = f"{self.key}:renew_at"
         self._fetch = fetch
         self.lock_timeout = lock_timeout or settings.WECHAT_TOKEN_LOCK_TIMEOUT
 
@@ -73,7 +75,10 @@ class AccessTokenCache:
                     if current and current != stale:
                         return current
                     token, expires_in = self._fetch()
-                    self.cache.set(self.key, token, timeout=self._cache_seconds(expires_in))
+                    seconds = self._cache_seconds(expires_in)
+                    self.cache.set_many(
+                        {self.key: token, self.expiry_key: time.time() + seconds}, timeout=seconds
+                    )
                     return token
                 finally:
                     self._release(owner)
@@ -81,8 +86,14 @@ class AccessTokenCache:
                 raise errors.RetryableError(None, "timed out waiting for the token refresh lock")
             time.sleep(self.POLL_SECONDS)
 
+    def state(self) -> tuple[bool, float | None]:
+        """(whether a token is cached, when it is renewed: seconds since the epoch, or None
+        if unknown). Never the token itself."""
+        found = self.cache.get_many([self.key, self.expiry_key])
+        return bool(found.get(self.key)), found.get(self.expiry_key)
+
     def clear(self) -> None:
-        self.cache.delete_many([self.key, self.lock_key])
+        self.cache.delete_many([self.key, self.lock_key, self.expiry_key])
         if path := self._lock_file():
             path.unlink(missing_ok=True)
 

@@ -1,0 +1,397 @@
+"""The system status page's figures, and the problems (failed or stuck pushes and syncs,
+failed background tasks) that are mailed to the office admins once each.
+
+Read-only but for `Problem` rows and the media-usage figure in the cache. The project may
+import every app, so the rows of wechat, audience and stats are read here directly.
+"""
+
+import hashlib
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from audience.models import FollowerSyncRun, Segment, SyncStatus
+from core.redaction import redact
+from stats.models import WeChatSyncedDay
+from wechat.models import Push, PushState
+
+from .health import health_checks
+from .heartbeat import BEAT, SCHEDULER, heartbeat_last, workers_last
+from .models import Problem, ProblemKind
+
+logger = logging.getLogger(__name__)
+
+MEDIA_USAGE_KEY = "alumni_cms:media_usage"
+# Problems found this long ago or earlier are not looked for again (a first run on an old
+# database does not mail every push that ever failed).
+LOOKBACK = timedelta(days=2)
+WORKING_PUSH_STATES = (
+    PushState.APPROVED,
+    PushState.UPLOADING,
+    PushState.DRAFT_CREATED,
+    PushState.SENT,
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    key: str
+    kind: str
+    summary: str
+    url: str = ""
+
+
+def _push_url(pk: int) -> str:
+    return reverse("admin:wechat_push_change", args=[pk])
+
+
+def pushes_failed(*, now=None) -> list[Found]:
+    now = now or timezone.now()
+    rows = Push.objects.filter(state=PushState.FAILED, updated_at__gte=now - LOOKBACK)
+    return [
+        Found(
+            key=f"push:{push.pk}:failed",
+            kind=ProblemKind.PUSH_FAILED,
+            summary=_("Push #%(id)s failed (%(reason)s)")
+            % {"id": push.pk, "reason": _reason(push.error_code, push.error_message)},
+            url=_push_url(push.pk),
+        )
+        for push in rows.only("pk", "error_code", "error_message")
+    ]
+
+
+def pushes_stuck(*, now=None) -> list[Found]:
+    """Pushes in a working state that no run holds, that nothing moved for OPS_STUCK_AFTER and
+    whose next look by the scheduler (if any) is overdue by as long; not those waiting for
+    their send time."""
+    now = now or timezone.now()
+    before = now - settings.OPS_STUCK_AFTER
+    rows = (
+        Push.objects.filter(state__in=WORKING_PUSH_STATES, updated_at__lt=before)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .filter(Q(next_run_at__isnull=True) | Q(next_run_at__lt=before))
+        .exclude(state=PushState.APPROVED, send_at__gt=now)
+    )
+    return [
+        Found(
+            key=f"push:{push.pk}:stuck:{push.state}",
+            kind=ProblemKind.PUSH_STUCK,
+            summary=_("Push #%(id)s has not moved since %(time)s (%(state)s)")
+            % {
+                "id": push.pk,
+                "time": _local(push.updated_at),
+                "state": push.get_state_display(),
+            },
+            url=_push_url(push.pk),
+        )
+        for push in rows.only("pk", "state", "updated_at")
+    ]
+
+
+def follower_syncs_failed(*, now=None) -> list[Found]:
+    now = now or timezone.now()
+    rows = FollowerSyncRun.objects.filter(
+        status=SyncStatus.FAILED, started_at__gte=now - LOOKBACK
+    ).only("pk", "error")
+    return [
+        Found(
+            key=f"followersync:{run.pk}:failed",
+            kind=ProblemKind.FOLLOWER_SYNC_FAILED,
+            summary=_("Follower sync #%(id)s failed (%(reason)s)")
+            % {"id": run.pk, "reason": _reason(None, run.error)},
+            url=reverse("admin:audience_followersyncrun_change", args=[run.pk]),
+        )
+        for run in rows
+    ]
+
+
+def follower_syncs_stuck(*, now=None) -> list[Found]:
+    now = now or timezone.now()
+    rows = (
+        FollowerSyncRun.objects.filter(status=SyncStatus.RUNNING)
+        .annotate(progress_at=Coalesce("heartbeat_at", "started_at"))
+        .filter(progress_at__lt=now - settings.OPS_STUCK_AFTER)
+        .only("pk")
+    )
+    return [
+        Found(
+            key=f"followersync:{run.pk}:stuck",
+            kind=ProblemKind.FOLLOWER_SYNC_STUCK,
+            summary=_("Follower sync #%(id)s shows no progress since %(time)s")
+            % {"id": run.pk, "time": _local(run.progress_at)},
+            url=reverse("admin:audience_followersyncrun_change", args=[run.pk]),
+        )
+        for run in rows
+    ]
+
+
+def segment_syncs_failed(*, now=None) -> list[Found]:
+    rows = Segment.objects.exclude(last_sync_error="").only("pk", "name", "last_sync_error")
+    found = []
+    for segment in rows:
+        # A new error text is a new failure; the same one stays one problem.
+        digest = hashlib.sha1(segment.last_sync_error.encode()).hexdigest()[:12]
+        found.append(
+            Found(
+                key=f"segment:{segment.pk}:failed:{digest}",
+                kind=ProblemKind.SEGMENT_SYNC_FAILED,
+                summary=_("Segment #%(id)s could not be synced to WeChat (%(reason)s)")
+                % {"id": segment.pk, "reason": _reason(None, segment.last_sync_error)},
+                url=reverse("admin:audience_segment_change", args=[segment.pk]),
+            )
+        )
+    return found
+
+
+def segment_syncs_stuck(*, now=None) -> list[Found]:
+    now = now or timezone.now()
+    rows = Segment.objects.filter(sync_started_at__lt=now - settings.OPS_STUCK_AFTER).only(
+        "pk", "sync_started_at"
+    )
+    return [
+        Found(
+            key=f"segment:{segment.pk}:stuck:{int(segment.sync_started_at.timestamp())}",
+            kind=ProblemKind.SEGMENT_SYNC_STUCK,
+            summary=_("Segment #%(id)s has been syncing since %(time)s")
+            % {"id": segment.pk, "time": _local(segment.sync_started_at)},
+            url=reverse("admin:audience_segment_change", args=[segment.pk]),
+        )
+        for segment in rows
+    ]
+
+
+FINDERS = (
+    pushes_failed,
+    pushes_stuck,
+    follower_syncs_failed,
+    follower_syncs_stuck,
+    segment_syncs_failed,
+    segment_syncs_stuck,
+)
+
+
+def _reason(code, message: str) -> str:
+    text = f"{code}: {message}" if code else (message or "?")
+    return redact(text)[:200]
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def problems_find(*, now=None) -> list[Problem]:
+    """Record every current problem not recorded yet; return the new ones."""
+    new = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for finder in FINDERS:
+            for found in finder(now=now):
+                problem, created = Problem.objects.get_or_create(
+                    key=found.key,
+                    defaults={
+                        "kind": found.kind,
+                        "summary": found.summary[:500],
+                        "url": found.url,
+                    },
+                )
+                if created:
+                    new.append(problem)
+    return new
+
+
+def task_failure_record(*, task_name: str, task_id: str, error: BaseException) -> Problem:
+    """Record a background task that failed for good (after its retries), by name and the
+    error's kind; the error's text is masked (core.redaction)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        summary = _("Background task %(name)s failed (%(error)s)") % {
+            "name": task_name,
+            "error": redact(f"{type(error).__name__}: {error}")[:300],
+        }
+    problem, _created = Problem.objects.get_or_create(
+        key=f"task:{task_id}",
+        defaults={"kind": ProblemKind.TASK_FAILED, "summary": summary[:500]},
+    )
+    return problem
+
+
+def office_admin_emails() -> list[str]:
+    """E-mail addresses of active superusers and of users allowed to see the status page."""
+    permission = Permission.objects.filter(
+        codename="view_system_status", content_type__app_label="alumni_cms"
+    ).first()
+    users = Q(is_superuser=True)
+    if permission is not None:
+        users |= Q(user_permissions=permission) | Q(groups__permissions=permission)
+    rows = (
+        get_user_model()
+        .objects.filter(users, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    return sorted(set(rows))
+
+
+def problems_notify(*, now=None) -> int:
+    """Find new problems and mail every problem not mailed yet to the office admins, once.
+
+    Returns how many problems the mail named (0: no mail). A problem is marked mailed only
+    after the mail went out: a mail server that refuses raises, and the next run tries again.
+    """
+    problems_find(now=now)
+    pending = list(Problem.objects.filter(mailed_at__isnull=True).order_by("found_at", "pk"))
+    if not pending:
+        return 0
+    recipients = office_admin_emails()
+    if not recipients:
+        logger.warning("%d problems found, but no office admin has an e-mail address", len(pending))
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[%(site)s] System status: %(count)d new problems") % {
+            "site": settings.SITE_NAME or _("Alumni association"),
+            "count": len(pending),
+        }
+        status_url = settings.SITE_URL.rstrip("/") + reverse("system_status")
+        lines = [
+            _("The system found these problems:"),
+            "",
+            *(
+                f"- {problem.summary}"
+                + (f"\n  {settings.SITE_URL.rstrip('/')}{problem.url}" if problem.url else "")
+                for problem in pending
+            ),
+            "",
+            _("System status: %(url)s") % {"url": status_url},
+        ]
+    send_mail(subject, "\n".join(lines), None, recipients)
+    Problem.objects.filter(pk__in=[problem.pk for problem in pending]).update(
+        mailed_at=timezone.now()
+    )
+    logger.info("Mailed %d problems to %d office admins", len(pending), len(recipients))
+    return len(pending)
+
+
+def media_usage_measure() -> dict:
+    """Size and file count of MEDIA_ROOT and its disk's use, stored in the cache for the
+    status page (a walk of the folder is too slow for a page view)."""
+    root = Path(settings.MEDIA_ROOT)
+    size = files = 0
+    if root.is_dir():
+        for path in root.rglob("*"):
+            try:
+                if path.is_file():
+                    size += path.stat().st_size
+                    files += 1
+            except OSError:
+                continue
+    usage = {"bytes": size, "files": files, "measured_at": time.time()}
+    try:
+        disk = shutil.disk_usage(root if root.is_dir() else root.parent)
+        usage |= {"disk_total": disk.total, "disk_used": disk.used, "disk_free": disk.free}
+    except OSError:
+        pass
+    cache.set(MEDIA_USAGE_KEY, usage, timeout=7 * 24 * 3600)
+    return usage
+
+
+def queue_length() -> int | None:
+    """Messages waiting in the default Celery queue (Redis LLEN, RabbitMQ's message count, the
+    filesystem broker's files: kombu's passive queue_declare), or None if the broker does not
+    answer."""
+    from kombu.exceptions import ChannelError
+
+    from .celery import app
+
+    queue = app.conf.task_default_queue
+    timeout = settings.HEALTH_CHECK_TIMEOUT
+    try:
+        with app.connection_for_write(
+            settings.CELERY_BROKER_URL, connect_timeout=timeout
+        ) as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
+            channel = connection.channel()
+            try:
+                return channel.queue_declare(queue=queue, passive=True).message_count
+            except ChannelError:
+                return 0  # no such queue yet (Redis keeps no empty list): nothing waits
+            except Exception as error:
+                if getattr(error, "code", None) == 404:
+                    return 0
+                raise
+    except Exception as error:
+        logger.warning("Status: cannot read the queue length (%s)", type(error).__name__)
+        return None
+
+
+def _age(stamp: float | None) -> float | None:
+    return None if stamp is None else max(0.0, time.time() - stamp)
+
+
+def _moment(stamp: float | None):
+    return None if stamp is None else datetime.fromtimestamp(stamp, UTC)
+
+
+def system_status() -> dict:
+    """Everything the status page shows (see templates/admin/system_status.html)."""
+    from wechat.gateway.token import AccessTokenCache
+
+    now = timezone.now()
+    interval = settings.HEARTBEAT_INTERVAL_SECONDS
+    late = 3 * interval
+    scheduler_stamp = heartbeat_last(source=SCHEDULER)
+    beat_stamp = heartbeat_last(source=BEAT)
+    scheduler_age, beat_age = _age(scheduler_stamp), _age(beat_stamp)
+    workers = [
+        {"name": name, "at": _moment(stamp), "ok": stamp is not None and _age(stamp) <= late}
+        for name, stamp in sorted(workers_last().items())
+    ]
+    present, renew_at = AccessTokenCache(
+        app_id=settings.WECHAT_APP_ID, fetch=lambda: ("", 0)
+    ).state()
+    last_follower_sync = FollowerSyncRun.objects.exclude(status=SyncStatus.RUNNING).first()
+    running_follower_sync = FollowerSyncRun.objects.filter(status=SyncStatus.RUNNING).first()
+    last_datacube = WeChatSyncedDay.objects.order_by("-synced_at").first()
+    problems = []
+    for finder in FINDERS:
+        problems.extend(finder(now=now))
+    task_failures = Problem.objects.filter(
+        kind=ProblemKind.TASK_FAILED, found_at__gte=now - LOOKBACK
+    )[:20]
+    media = cache.get(MEDIA_USAGE_KEY)
+    return {
+        "checks": health_checks(),
+        "scheduler_at": _moment(scheduler_stamp),
+        "scheduler_ok": scheduler_age is not None and scheduler_age <= late,
+        "beat_at": _moment(beat_stamp),
+        "beat_ok": beat_age is not None and beat_age <= late,
+        "workers": workers,
+        "queue_length": queue_length(),
+        "token_present": present,
+        "token_renew_at": _moment(renew_at),
+        "last_follower_sync": last_follower_sync,
+        "running_follower_sync": running_follower_sync,
+        "last_datacube": last_datacube,
+        "problems": problems,
+        "task_failures": list(task_failures),
+        "media": media,
+        "media_measured_at": _moment(media.get("measured_at")) if media else None,
+        "media_disk_percent": (
+            round(100 * media["disk_used"] / media["disk_total"])
+            if media and media.get("disk_total")
+            else None
+        ),
+        "late_seconds": late,
+    }

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
+from django.db.models import CharField, Value
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
@@ -163,18 +164,19 @@ class SearchResults:
 
     def _hits(self, entries: list[SearchEntry]) -> list[Hit]:
         models = kinds()
-        # The index holds published items only; asking each kind's public rows again costs a
-        # query per kind on the page and keeps anything that left the site off it even if its
-        # entry were still there.
-        public: dict[str, set] = {}
-        for kind in {entry.kind for entry in entries} & set(models):
-            public[kind] = set(
-                models[kind]
-                .objects.published()
-                .filter(pk__in=[entry.object_id for entry in entries if entry.kind == kind])
-                .order_by()
-                .values_list("pk", flat=True)
-            )
+        # The index holds published items only; asking the content models for the page's
+        # public rows again (one query, a UNION over the kinds on the page) keeps anything that
+        # left the site off the page even if its entry were still there.
+        asks = [
+            models[kind]
+            .objects.published()
+            .filter(pk__in=[entry.object_id for entry in entries if entry.kind == kind])
+            .order_by()
+            .annotate(search_kind=Value(kind, output_field=CharField()))
+            .values_list("search_kind", "pk")
+            for kind in sorted({entry.kind for entry in entries} & set(models))
+        ]
+        public = set(asks[0].union(*asks[1:], all=True)) if asks else set()
         return [
             Hit(
                 kind=entry.kind,
@@ -185,5 +187,5 @@ class SearchResults:
                 url=reverse(models[entry.kind].public_url_name, args=[entry.object_id]),
             )
             for entry in entries
-            if entry.object_id in public.get(entry.kind, ())
+            if (entry.kind, entry.object_id) in public
         ]

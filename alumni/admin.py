@@ -337,9 +337,8 @@ class AlumniProfileAdmin(EditorialAdminMixin, admin.ModelAdmin):
         "status_badge",
         "subject_name",
         "headline",
-        "alumnus",
-        "created_by",
-        "published_at",
+        "editor_name",
+        "publication",
     )
     list_display_links = ("title",)
     list_select_related = ("alumnus", "created_by")

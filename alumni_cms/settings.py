@@ -12,6 +12,8 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.urls import reverse_lazy
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from payments import constants as wechatpay_constants
@@ -195,6 +197,16 @@ SITE_NAME = env("SITE_NAME", default="")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 CKEDITOR_UPLOAD_PATH = "uploads/"
+
+
+def _static(path: str) -> str:
+    from django.templatetags.static import static  # the template machinery, once it is set up
+
+    return static(path)
+
+
+_lazy_static = lazy(_static, str)
+
 CKEDITOR_IMAGE_BACKEND = "pillow"
 CKEDITOR_ALLOW_NONIMAGE_FILES = False
 CKEDITOR_CONFIGS = {
@@ -208,6 +220,24 @@ CKEDITOR_CONFIGS = {
         ],
         "width": "100%",
         "height": 360,
+        # Pasted and dropped images go to our upload view (uploadimage, JSON answer); without
+        # uploadUrl CKEditor appends "&responseType=json" to a URL that has no query string.
+        # clipboard_handleImages off: uploadimage handles images, and says so in the console
+        # when the clipboard plugin is left to handle them too.
+        "uploadUrl": reverse_lazy("ckeditor_upload"),
+        "clipboard_handleImages": False,
+        # Images fit the column: the dialog and uploads leave out pixel sizes (also dropped by
+        # editorial.html.sanitize_html), and the editor's own page scales them down.
+        "image_prefillDimensions": False,
+        "disallowedContent": "img{width,height}; img[width,height]",
+        "contentsCss": [
+            _lazy_static("ckeditor/ckeditor/contents.css"),
+            _lazy_static("css/editor-contents.css"),
+        ],
+        # exportpdf needs a CKEditor cloud token; the version check calls CKEditor's servers
+        # and warns about the free line's end of support (see ckeditor.W001 above).
+        "removePlugins": "exportpdf",
+        "versionCheck": False,
     }
 }
 

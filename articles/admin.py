@@ -46,15 +46,16 @@ class ArticlePhotoInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(EditorialAdminMixin, admin.ModelAdmin):
+    # Eight columns cut the title to a character per line at 1366 px: where the article comes
+    # from is one column (a department, or a branch for a liaison's news), when it goes out is
+    # one (published, or due); both remain filters.
     list_display = (
         "title",
         "status_badge",
         "category",
-        "department",
-        "branch",
-        "created_by",
-        "publish_at",
-        "published_at",
+        "source",
+        "editor_name",
+        "publication",
     )
     list_display_links = ("title",)
     list_filter = ("category", "department", "branch")
@@ -73,6 +74,10 @@ class ArticleAdmin(EditorialAdminMixin, admin.ModelAdmin):
         ),
         (_("Publishing"), {"fields": ["publish_at"]}),
     ]
+
+    @admin.display(description=_("source"), ordering="department__name")
+    def source(self, obj):
+        return obj.department or obj.branch
 
     def public_preview_context(self, request, obj):
         # The public page shows the article block that its view renders (and keeps); a preview

@@ -25,7 +25,7 @@ class DonationProjectAdmin(EditorialAdminMixin, admin.ModelAdmin):
         "percent",
         "donors",
         "deadline",
-        "published_at",
+        "publication",
     )
     list_display_links = ("title",)
     list_select_related = ("created_by",)

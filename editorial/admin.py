@@ -15,6 +15,7 @@ from django.template.loader import select_template
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
@@ -100,6 +101,21 @@ class EditorialAdminMixin:
     @admin.display(description=_("state"), ordering="state")
     def status_badge(self, obj):
         return state_badge(obj)
+
+    @admin.display(description=_("created by"), ordering="created_by__username")
+    def editor_name(self, obj):
+        # 林晓舟, as people write names, not the login (list_select_related: created_by).
+        return display_name(obj.created_by) or None
+
+    @admin.display(description=_("publish at"), ordering="published_at")
+    def publication(self, obj):
+        """When the item went out, or, in a quieter grey, when it is due to (one column)."""
+        if obj.published_at:
+            return date_format(timezone.localtime(obj.published_at), "SHORT_DATETIME_FORMAT")
+        if obj.publish_at:
+            due = date_format(timezone.localtime(obj.publish_at), "SHORT_DATETIME_FORMAT")
+            return format_html('<span class="quiet">{}</span>', gettext("due %s") % due)
+        return None
 
     def get_list_filter(self, request):
         own = [f for f in super().get_list_filter(request) if f != "state"]

@@ -11,7 +11,9 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "width", "height"},
+    # No width or height: CKEditor wrote an image's native pixel size (width="1600"), which
+    # ran past the editor and the page; images take the column's width (max-width: 100%).
+    "img": {"src", "alt"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
     "*": {"style"},

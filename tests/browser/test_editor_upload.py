@@ -1,13 +1,19 @@
 """The rich-text editor's image upload, in a real browser: CKEditor's image dialog still works
-with our upload view, and a page disguised as an image is refused with a Chinese message."""
+with our upload view, and a page disguised as an image is refused with a Chinese message; an
+image pasted or dropped into the text is uploaded through the same view and put in without a
+pixel size; a wide image fits the editor; CKEditor writes no error or warning to the console."""
 
+import base64
 import re
 
 import pytest
+from django.core.files.storage import default_storage
 from playwright.sync_api import expect
 
-from tests.factories import EditorFactory, photo_bytes
+from editorial.uploads import user_upload_folder
+from tests.factories import EditorFactory, media_image, photo_bytes
 
+from .conftest import RESULTS
 from .support import log_in_to_admin
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,3 +63,106 @@ def test_a_page_sent_from_the_dialog_is_refused_with_a_chinese_message(open_page
 
     assert alert.value.message == "“poc.html”不是照片：只接受 JPEG、PNG、GIF 和 WebP 格式的图片。"
     alert.value.accept()
+
+
+# Hands a PNG to the editor as a person's paste (Ctrl+V of a screenshot) or drop does: a
+# ClipboardEvent or DragEvent carrying a File, dispatched on the editing frame's body.
+GIVE_FILE = """([kind, data]) => {
+    const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], 'screenshot.png', {type: 'image/png'}));
+    const body = CKEDITOR.instances.id_body.editable().$;
+    body.focus();
+    const init = {bubbles: true, cancelable: true};
+    if (kind === 'paste') {
+        body.dispatchEvent(new ClipboardEvent('paste', {...init, clipboardData: transfer}));
+    } else {
+        const rect = body.getBoundingClientRect();
+        const at = {...init, dataTransfer: transfer, clientX: rect.left + 20,
+            clientY: rect.top + 20};
+        body.dispatchEvent(new DragEvent('dragover', at));
+        body.dispatchEvent(new DragEvent('drop', at));
+    }
+}"""
+STORED = r"/media/(uploads/{pk}/\d{{4}}/\d{{2}}/[0-9a-f]{{32}}\.png)"
+
+
+def _open_editor(page, messages=None):
+    if messages is not None:
+        page.on(
+            "console",
+            lambda m: messages.append(m.text) if m.type in ("error", "warning") else None,
+        )
+    page.goto("/admin/articles/article/add/")
+    page.wait_for_function(
+        "window.CKEDITOR && CKEDITOR.instances.id_body"
+        " && CKEDITOR.instances.id_body.status === 'ready'"
+    )
+
+
+def _give(page, kind: str, editor) -> str:
+    png = base64.b64encode(photo_bytes(size=(1600, 1200), format="PNG")).decode()
+    page.evaluate(GIVE_FILE, [kind, png])
+    # The upload widget swaps its placeholder for the stored image once the view has answered.
+    pattern = STORED.format(pk=editor.pk)
+    page.wait_for_function(
+        "pattern => new RegExp(pattern).test(CKEDITOR.instances.id_body.getData())",
+        arg=pattern,
+    )
+    return page.evaluate("CKEDITOR.instances.id_body.getData()")
+
+
+def test_the_editor_writes_no_error_or_warning_to_the_console(open_page):
+    editor = EditorFactory(username="editor")
+    page = open_page()
+    messages = []
+    log_in_to_admin(page, editor)
+
+    _open_editor(page, messages)
+    _give(page, "paste", editor)
+
+    assert messages == []
+
+
+@pytest.mark.parametrize("kind", ["paste", "drop"])
+def test_a_pasted_or_dropped_image_is_uploaded_and_put_in_without_a_pixel_size(open_page, kind):
+    editor = EditorFactory(username="editor")
+    page = open_page()
+    log_in_to_admin(page, editor)
+    _open_editor(page)
+
+    html = _give(page, kind, editor)
+
+    name = re.search(STORED.format(pk=editor.pk), html).group(1)
+    assert default_storage.exists(name)
+    assert name.startswith(user_upload_folder(editor))
+    image = page.frame_locator("#cke_id_body .cke_wysiwyg_frame").locator(f'img[src$="{name}"]')
+    expect(image).to_have_count(1)
+    assert image.get_attribute("width") is None
+    assert "width" not in (image.get_attribute("style") or "")
+
+
+def test_a_wide_image_put_in_fits_the_editor(open_page):
+    editor = EditorFactory(username="editor")
+    url = media_image("uploads/wide.jpg", size=(1600, 400))
+    page = open_page()
+    log_in_to_admin(page, editor)
+    _open_editor(page)
+
+    page.evaluate(
+        "url => CKEDITOR.instances.id_body.insertHtml("
+        "`<p><img src='${url}' width='1600' style='width:1600px;height:400px'></p>`)",
+        url,
+    )
+
+    frame = page.frame_locator("#cke_id_body .cke_wysiwyg_frame")
+    image = frame.locator("img")
+    expect(image).to_have_count(1)
+    page.wait_for_function(
+        "() => document.querySelector('#cke_id_body iframe').contentDocument"
+        ".querySelector('img').complete"
+    )
+    body_width = frame.locator("body").evaluate("b => b.clientWidth")
+    assert 0 < image.evaluate("i => i.getBoundingClientRect().width") <= body_width
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=RESULTS / "editor-wide-image.png")

@@ -498,6 +498,9 @@ WECHAT_PUSH_RESEND_WINDOW = timedelta(hours=23)
 # preview); it goes as soon as the push's run starts sending or fails, and the hourly cleanup
 # (wechat-drafts-cleanup) deletes the rest: old previews, cancelled pushes, failed deletions.
 WECHAT_PREVIEW_DRAFT_TTL = timedelta(hours=24)
+# How long the QR code a staff member scans to link their WeChat for previews stays valid (it
+# works once, for the person who made it).
+WECHAT_PREVIEW_LINK_TTL = timedelta(minutes=10)
 # Retries of a WeChat call that may succeed later: exponential backoff with jitter from this
 # base (seconds), capped at the max, never sooner than WeChat asks (45066: a minute), at most
 # WECHAT_RETRY_MAX times; then the push fails, unless WeChat may have taken its send (see

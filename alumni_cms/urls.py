@@ -13,6 +13,7 @@ from django.views.i18n import set_language
 from core.lockout import login_throttled
 from core.media import serve_media
 from editorial.uploads import editor_image_browse, editor_image_upload
+from wechat.preview_views import my_wechat_admin
 
 from . import views
 from .admin_status import system_status_view
@@ -31,6 +32,7 @@ urlpatterns = [
     path("news/", include("articles.urls")),
     path("activities/", include("activities.urls")),
     path("donations/", include("donations.urls")),
+    path("payments/", include("payments.urls")),
     path("alumni/", include("alumni.urls")),
     path("search/", include("search.urls")),
     path("liaison/", include("articles.liaison_urls")),
@@ -40,6 +42,8 @@ urlpatterns = [
     path("admin/status/", admin.site.admin_view(system_status_view), name="system_status"),
     # Before the admin's own URLs: its login view, held to LOGIN_IP_LIMITS per client address.
     path("admin/login/", login_throttled(admin.site.login)),
+    # "My WeChat": a staff member links the WeChat their push previews go to (wechat/preview_views).
+    path("admin/wechat/my-wechat/", my_wechat_admin, name="wechat_my_wechat"),
     path("admin/", admin.site.urls),
     # The rich-text editor's image upload and browse, checked and re-encoded (editorial/uploads.py);
     # django-ckeditor's own views would store any file that starts like an image.

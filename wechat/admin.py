@@ -20,12 +20,12 @@ from .forms import PushForm, PushItemForm, PushItemFormSet, PushOptionsForm
 from .gateway import ARTICLES_MAX
 from .models import CallbackEvent, Push, PushItem, PushMode, PushState
 from .picker import SearchTermError, clean_search_term, items_search, picker_items_of
+from .preview_views import preview_link_context
 from .progress import push_progress
 from .selectors import mass_quota, push_item_problems
 from .services import (
     allowed_moves,
     editable,
-    preview_openid,
     push_approve,
     push_cancel,
     push_preview,
@@ -304,8 +304,9 @@ class PushAdmin(admin.ModelAdmin):
             push_events=push.events.select_related("user"),
             push_problems=push_item_problems(push=push) if editable(push) else [],
             push_buttons={move.name: move for move in allowed_moves(push=push, user=user)},
-            preview_openid=preview_openid(user=user),
         )
+        if "preview" in context["push_buttons"]:
+            context.update(preview_link_context(request))  # the preview section's link panel
         context.update(self.progress_context(request, push))
         return context
 

@@ -408,8 +408,8 @@ class CoverMaterial(models.Model):
 
 
 class PreviewRecipient(models.Model):
-    """The follower (openid) a staff member receives push previews on, remembered from the
-    first preview they send."""
+    """The follower (openid) a staff member receives push previews on: their own WeChat, linked
+    once through a PreviewLinkToken (wechat.services.preview_link). The openid is never shown."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -418,10 +418,37 @@ class PreviewRecipient(models.Model):
         verbose_name=_("user"),
     )
     openid = models.CharField(_("openid"), max_length=64)
+    linked_at = models.DateTimeField(_("linked at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("preview recipient")
         verbose_name_plural = _("preview recipients")
 
     def __str__(self):
-        return self.openid
+        return gettext("WeChat of %(user)s") % {"user": self.user}
+
+
+class PreviewLinkToken(models.Model):
+    """A one-time link a staff member opens in WeChat to link it as their preview recipient.
+
+    Only the SHA-256 of the token is stored: whoever reads the table cannot open the link. It
+    links the user who made it, once, until `expires_at`.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="wechat_preview_link_tokens",
+        verbose_name=_("user"),
+    )
+    digest = models.CharField(_("token digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("WeChat link token")
+        verbose_name_plural = _("WeChat link tokens")
+
+    def __str__(self):
+        return self.digest[:12]

@@ -1,8 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import preview_views, views
 
 app_name = "wechat"
 urlpatterns = [
     path("callback/", views.callback, name="callback"),
+    # A staff member's phone links their WeChat for push previews (no admin login there).
+    path("link/", preview_views.preview_link, name="preview_link"),
+    path("link/oauth/", preview_views.preview_link_oauth, name="preview_link_oauth"),
 ]

@@ -143,14 +143,14 @@ def test_author_cancels_a_push_before_it_starts(client, push_editor, emulator):
     assert push.events.get(kind=PushEventKind.CANCELLED).detail == "改期"
 
 
-def test_preview_button_sends_to_the_given_openid(client, push_editor, emulator):
+def test_preview_button_sends_to_the_linked_wechat(client, push_editor, emulator):
+    from wechat.models import PreviewRecipient
     from wechat_emulator import openid_for
 
+    PreviewRecipient.objects.create(user=push_editor, openid=openid_for(1))
     push = PushFactory(created_by=push_editor, items=[article_with_images(1)])
     client.force_login(push_editor)
-    response = client.post(
-        f"/admin/wechat/push/{push.pk}/preview/", {"openid": openid_for(1)}, follow=True
-    )
+    response = client.post(f"/admin/wechat/push/{push.pk}/preview/", follow=True)
     assert "预览已发送到你的微信。" in response.content.decode()
     assert [m["kind"] for m in emulator.state.snapshot()["inbox"]] == ["preview"]
 
@@ -274,13 +274,13 @@ def test_no_preview_button_once_a_push_is_final(client, push_editor, emulator, s
 
 @pytest.mark.parametrize("state", [PushState.FINISHED, PushState.FAILED])
 def test_preview_of_a_final_push_is_refused_through_the_url(client, push_editor, emulator, state):
+    from wechat.models import PreviewRecipient
     from wechat_emulator import openid_for
 
+    PreviewRecipient.objects.create(user=push_editor, openid=openid_for(1))
     push = PushFactory(created_by=push_editor, state=state, items=[article_with_images(1)])
     client.force_login(push_editor)
-    response = client.post(
-        f"/admin/wechat/push/{push.pk}/preview/", {"openid": openid_for(1)}, follow=True
-    )
+    response = client.post(f"/admin/wechat/push/{push.pk}/preview/", follow=True)
     assert "预览已发送" not in response.content.decode()
     assert emulator.state.snapshot()["inbox"] == []
     assert not push.events.filter(kind=PushEventKind.PREVIEWED).exists()

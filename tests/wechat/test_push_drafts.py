@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from editorial.publishing import item_key
 from tests.wechat.push_support import approved_push, article_with_images, run_push
-from wechat.models import Push, PushState
+from wechat.models import PreviewRecipient, Push, PushState
 from wechat.services import push_create, push_drafts_cleanup, push_preview
 from wechat_emulator import openid_for
 
@@ -22,8 +22,9 @@ def _drafts(emulator) -> list[str]:
 @pytest.fixture
 def previewed(emulator, push_editor):
     """A push awaiting approval whose author has sent a preview (its draft is in WeChat)."""
+    PreviewRecipient.objects.create(user=push_editor, openid=openid_for(1))
     push = push_create(by=push_editor, keys=[item_key(article_with_images(1))])
-    push_preview(push=push, by=push_editor, openid=openid_for(1))
+    push_preview(push=push, by=push_editor)
     push.refresh_from_db()
     assert _drafts(emulator) == [push.preview_media_id]
     return push

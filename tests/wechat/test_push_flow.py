@@ -286,16 +286,17 @@ def test_scheduled_push_waits_for_its_time(
     assert pushes_dispatch_due(now=later + timedelta(seconds=2)) == 0  # already queued
 
 
-def test_preview_reaches_one_follower_and_is_remembered(emulator, push_editor):
+def test_preview_reaches_the_wechat_its_sender_linked(emulator, push_editor):
     from editorial.publishing import item_key
-    from wechat.services import preview_openid, push_create
+    from wechat.models import PreviewRecipient
+    from wechat.services import push_create
     from wechat_emulator import openid_for
 
+    PreviewRecipient.objects.create(user=push_editor, openid=openid_for(3))
     push = push_create(by=push_editor, keys=[item_key(article_with_images(1))])
-    push_preview(push=push, by=push_editor, openid=openid_for(3))
+    push_preview(push=push, by=push_editor)
     [preview] = emulator.state.snapshot()["inbox"]
     assert (preview["kind"], preview["sample_openids"]) == ("preview", [openid_for(3)])
-    assert preview_openid(user=push_editor) == openid_for(3)
     assert Push.objects.get(pk=push.pk).state == PushState.DRAFT
 
 

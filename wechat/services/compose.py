@@ -256,23 +256,33 @@ def push_cancel(*, push: Push, by, reason: str = "") -> Push:
 
 
 def preview_openid(*, user) -> str:
-    """The openid `user` last received a preview on ("" when none)."""
+    """The openid of `user`'s linked WeChat ("" when none); for sending, never for showing."""
     recipient = PreviewRecipient.objects.filter(user=user).first() if is_person(user) else None
     return recipient.openid if recipient else ""
 
 
-def push_preview(*, push: Push, by, openid: str, gateway: WeChatGateway | None = None) -> str:
-    """Send the push as it would look now to one follower (mass/preview; no quota used) and
-    remember `openid` as `by`'s preview recipient. Returns the preview's msg_id.
+def push_preview(*, push: Push, by, openid: str = "", gateway: WeChatGateway | None = None) -> str:
+    """Send the push as it would look now to `by`'s own WeChat (mass/preview; no quota used).
+    Returns the preview's msg_id.
 
-    Uploads what WeChat lacks (remembered for the real send) and makes a draft of its own.
-    Raises NotAllowedError, TransitionError (cancelled), InvalidValueError (no openid, or an
-    item WeChat would refuse) or a WeChatError (its `user_message` says why).
+    The preview goes to the WeChat `by` linked (wechat.services.preview_link); only a superuser
+    may name another `openid` instead, which is not remembered. Uploads what WeChat lacks
+    (remembered for the real send) and makes a draft of its own. Raises NotAllowedError (also
+    for an openid typed by anyone else), TransitionError (final), InvalidValueError (no WeChat
+    linked, or an item WeChat would refuse) or a WeChatError (its `user_message` says why).
     """
     check_who(push, "preview", by=by)
     openid = (openid or "").strip()
+    if openid and not by.is_superuser:
+        raise NotAllowedError(_("Only an administrator may send a preview to a typed openid."))
+    openid = openid or preview_openid(user=by)
     if not openid:
-        raise InvalidValueError(gettext("Give the openid of the WeChat account to preview on."))
+        raise InvalidValueError(
+            gettext(
+                "Link your WeChat first: scan the QR code under “Link my WeChat” with WeChat; "
+                "previews then go there."
+            )
+        )
     preview = check(push, "preview", by=by)  # a preview leaves the push where it is
     gateway = gateway or WeChatGateway()
     items = list(push.items.select_related("content_type"))
@@ -286,8 +296,8 @@ def push_preview(*, push: Push, by, openid: str, gateway: WeChatGateway | None =
     Push.objects.filter(pk=push.pk).update(
         preview_media_id=media_id, preview_sent_at=timezone.now()
     )
-    PreviewRecipient.objects.update_or_create(user=by, defaults={"openid": openid})
-    record(push, preview.event, by=by, detail=openid, msg_id=msg_id)
+    # Who received it is the event's user; an openid is not shown to whoever reads the timeline.
+    record(push, preview.event, by=by, msg_id=msg_id)
     if previous:
         try:
             gateway.delete_draft(previous)

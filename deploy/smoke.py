@@ -15,13 +15,16 @@
 4. gunicorn with deploy/gunicorn.conf.py behind nginx with deploy/nginx/alumni-cms.conf (the
    same file, its paths and ports substituted, a throwaway TLS certificate), then HTTP checks
    through nginx: pages, static, media safety, the proxy headers, slow request bodies, logs.
+5. deploy/multihost.py: two gunicorns and two workers on one PostgreSQL and one Redis, nginx
+   balancing between them; caches, throttles, the WeChat token, view counts and a push's
+   single send are shared (or made once) across them.
 
 Standard library only (it runs before any virtualenv exists). Every process it starts runs in
 its own process group and is killed on the way out, whatever happens; on failure it prints what
 failed and the logs of the processes involved, and exits 1. SMOKE_KEEP=1 keeps the work folder;
 while working on this script, SMOKE_VENV=<a runtime venv> skips the install and
-SMOKE_ONLY=celery or SMOKE_ONLY=web runs one half. Two runs at once on one machine share the
-database and the queues: not supported.
+SMOKE_ONLY=celery, web or multihost (comma-separated) runs those rounds only. Two runs at once
+on one machine share the database and the queues: not supported.
 """
 
 import contextlib
@@ -624,12 +627,18 @@ def main() -> int:
             )
         manage(bin_dir, "migrate", "--no-input", env=env, log=setup_log)
         manage(bin_dir, "collectstatic", "--no-input", env=env, log=setup_log)
-        only = os.environ.get("SMOKE_ONLY", "celery,web").split(",")  # while working on it
+        only = os.environ.get("SMOKE_ONLY", "celery,web,multihost").split(",")
         if "celery" in only:
             for broker, url in BROKERS.items():
                 celery_round(broker, url, bin_dir, env, work)
         if "web" in only:
             web_round(bin_dir, env, work)
+        if "multihost" in only:
+            # deploy/multihost.py: two instances, two workers, nginx balancing (issue 16).
+            sys.modules.setdefault("smoke", sys.modules[__name__])
+            from multihost import multihost_round
+
+            multihost_round(bin_dir, env, work)
         ok = True
     except SmokeError as error:
         print(f"\nsmoke: FAILED: {error}", file=sys.stderr)

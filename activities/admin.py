@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -50,8 +51,6 @@ class ActivityAdmin(EditorialAdminMixin, admin.ModelAdmin):
         "place",
         "organiser_branch",
         "places",
-        "waitlisted",
-        "signup_deadline",
     )
     list_display_links = ("title",)
     list_filter = ("organiser_branch",)
@@ -86,15 +85,20 @@ class ActivityAdmin(EditorialAdminMixin, admin.ModelAdmin):
             )
         )
 
+    # One column for places and the waitlist (the list had eight and cut off its last at
+    # 1366 px); the sign-up deadline is on the form.
     @admin.display(description=_("places taken"), ordering="places_taken")
     def places(self, obj):
-        if obj.capacity is None:
-            return str(obj.places_taken)
-        return f"{obj.places_taken} / {obj.capacity}"
-
-    @admin.display(description=_("waitlisted"), ordering="waitlist_count")
-    def waitlisted(self, obj):
-        return obj.waitlist_count
+        taken = str(obj.places_taken)
+        if obj.capacity is not None:
+            taken = f"{taken} / {obj.capacity}"
+        if obj.waitlist_count:
+            return format_html(
+                '{} <span class="quiet">{}</span>',
+                taken,
+                gettext("waitlist %(count)s") % {"count": obj.waitlist_count},
+            )
+        return taken
 
     def public_preview_context(self, request, obj):
         return {"activity": obj, "signup": signup_status(obj), "form": SignupForm()}

@@ -80,3 +80,11 @@ def test_registration_list_masks_phone_numbers(admin_client):
     page = response.content.decode()
     assert "138****8000" in page
     assert "13800138000" not in page
+
+
+def test_activity_changelist_shows_the_waitlist_beside_the_places(admin_client):
+    activity = ActivityFactory(capacity=1)
+    RegistrationFactory(activity=activity)
+    RegistrationFactory.create_batch(2, activity=activity, status=RegistrationStatus.WAITLISTED)
+    response = admin_client.get(reverse("admin:activities_activity_changelist"))
+    assert '1 / 1 <span class="quiet">候补 2</span>' in response.content.decode()

@@ -16,7 +16,8 @@ the reason on its row (`error_message`) instead of raising.
 Modules: `workflow` (the states and the moves between them, one table), `compose` (save,
 approve, schedule, cancel, preview), `render` (items → WeChat articles), `pipeline` (the send
 steps, retries, the scheduler), `drafts` (drafts WeChat no longer needs), `events` (WeChat's
-finish notices), `tags` (tag choices). This module re-exports what the rest of the site calls.
+finish notices), `tags` (tag choices), `preview_link` (a staff member's own WeChat for
+previews). This module re-exports what the rest of the site calls.
 """
 
 from .compose import (

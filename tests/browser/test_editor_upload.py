@@ -10,8 +10,10 @@ import pytest
 from django.core.files.storage import default_storage
 from playwright.sync_api import expect
 
+from articles.models import Article
+from editorial.models import State
 from editorial.uploads import user_upload_folder
-from tests.factories import EditorFactory, media_image, photo_bytes
+from tests.factories import ArticleFactory, EditorFactory, media_image, photo_bytes
 
 from .conftest import RESULTS
 from .support import log_in_to_admin
@@ -67,10 +69,10 @@ def test_a_page_sent_from_the_dialog_is_refused_with_a_chinese_message(open_page
 
 # Hands a PNG to the editor as a person's paste (Ctrl+V of a screenshot) or drop does: a
 # ClipboardEvent or DragEvent carrying a File, dispatched on the editing frame's body.
-GIVE_FILE = """([kind, data]) => {
+GIVE_FILE = """([kind, data, name]) => {
     const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
     const transfer = new DataTransfer();
-    transfer.items.add(new File([bytes], 'screenshot.png', {type: 'image/png'}));
+    transfer.items.add(new File([bytes], name || 'screenshot.png', {type: 'image/png'}));
     const body = CKEDITOR.instances.id_body.editable().$;
     body.focus();
     const init = {bubbles: true, cancelable: true};
@@ -166,3 +168,37 @@ def test_a_wide_image_put_in_fits_the_editor(open_page):
     assert 0 < image.evaluate("i => i.getBoundingClientRect().width") <= body_width
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=RESULTS / "editor-wide-image.png")
+
+
+def test_a_pasted_page_disguised_as_an_image_is_refused_in_the_editor(open_page):
+    editor = EditorFactory(username="editor")
+    page = open_page()
+    log_in_to_admin(page, editor)
+    _open_editor(page)
+    fake = base64.b64encode(b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>").decode()
+
+    page.evaluate(GIVE_FILE, ["paste", fake, "poc.png"])
+
+    notice = page.locator(".cke_notification_warning")
+    expect(notice).to_contain_text("“poc.png”不是照片")
+    assert "<img" not in page.evaluate("CKEDITOR.instances.id_body.getData()")
+    folder = user_upload_folder(editor)
+    assert not default_storage.exists(folder) or default_storage.listdir(folder) == ([], [])
+
+
+def test_an_image_stored_with_a_pixel_width_fits_the_public_page_on_a_phone(open_page):
+    src = media_image("uploads/wide.jpg", size=(1600, 400))
+    article = ArticleFactory(state=State.PUBLISHED, title="返校日合影")
+    # Written past the sanitizer, as bodies saved before it dropped pixel sizes were.
+    Article.objects.filter(pk=article.pk).update(
+        body=f'<p>合影</p><p><img src="{src}" width="1600" height="400"></p>'
+    )
+    page = open_page(phone=True)
+
+    page.goto(article.get_absolute_url())
+
+    image = page.locator(".rich-text img")
+    expect(image).to_be_visible()
+    column = page.locator(".rich-text").evaluate("e => e.clientWidth")
+    assert 0 < image.evaluate("i => i.getBoundingClientRect().width") <= column
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375

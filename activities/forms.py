@@ -1,4 +1,5 @@
 import re
+import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -61,8 +62,9 @@ class SignupForm(forms.Form):
 
 def clean_mobile(value: str) -> str:
     """The 11 digits of a mainland mobile number as people type it. Raises ValidationError."""
-    # People paste numbers as "138 0013 8000", "138-0013-8000" or "+86 13800138000".
-    phone = re.sub(r"[\s-]", "", value)
+    # People paste numbers as "138 0013 8000", "138-0013-8000" or "+86 13800138000", and a
+    # Chinese input method may type full-width digits (１３８…): NFKC makes them ASCII.
+    phone = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", value))
     if phone.startswith("+86"):
         phone = phone[3:]
     if not MOBILE_RE.match(phone):
@@ -107,7 +109,7 @@ class LookupCodeForm(forms.Form):
     )
 
     def clean_code(self):
-        code = re.sub(r"\s", "", self.cleaned_data["code"])
-        if not re.fullmatch(r"\d{6}", code):
+        code = re.sub(r"\s", "", unicodedata.normalize("NFKC", self.cleaned_data["code"]))
+        if not re.fullmatch(r"[0-9]{6}", code):
             raise ValidationError(_("The code is six digits."), code="invalid")
         return code

@@ -52,7 +52,7 @@ def code_sender():
 
 
 def lookup_code_send(*, phone: str, client: str) -> None:
-    """Send a new code to `phone` (earlier unused codes stop working), whatever it holds.
+    """Send a new code to `phone` (an earlier one stops working), whatever the number holds.
 
     Raises PhoneLookupError with code "throttled" (ACTIVITIES_LOOKUP_CODE_IP_LIMITS for `client`,
     ACTIVITIES_LOOKUP_CODE_PHONE_LIMITS for the number) or "delivery" (the sender failed;
@@ -74,15 +74,13 @@ def lookup_code_send(*, phone: str, client: str) -> None:
     code = f"{secrets.randbelow(10**6):06d}"
     now = timezone.now()
     ttl = settings.ACTIVITIES_LOOKUP_CODE_TTL
-    with transaction.atomic():
-        LookupCode.objects.filter(phone_hash=_phone_hash(phone), used_at__isnull=True).update(
-            expires_at=now
-        )
-        lookup = LookupCode.objects.create(
-            phone_hash=_phone_hash(phone),
-            code_hash=_code_hash(phone, code),
-            expires_at=now + ttl,
-        )
+    # Only the newest code of a number is ever checked (lookup_code_verify), so this one
+    # replaces any earlier code.
+    lookup = LookupCode.objects.create(
+        phone_hash=_phone_hash(phone),
+        code_hash=_code_hash(phone, code),
+        expires_at=now + ttl,
+    )
     try:
         code_sender().send(
             channel=PHONE_CHANNEL,

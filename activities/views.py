@@ -200,7 +200,11 @@ def lookup_code(request):
     return render(
         request,
         "activities/lookup_code.html",
-        {"form": form, "masked_phone": mask_phone(phone)},
+        {
+            "form": form,
+            "masked_phone": mask_phone(phone),
+            "minutes": int(settings.ACTIVITIES_LOOKUP_CODE_TTL.total_seconds() // 60),
+        },
         status=status,
     )
 

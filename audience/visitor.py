@@ -16,9 +16,11 @@ def bound_visitor(request: HttpRequest) -> Visitor | None:
     openid = session.get(SESSION_OPENID) if session is not None else None
     if not openid:
         return None
+    # A deleted record is unbound when it is erased; the filter holds even if one is not.
     follower = (
-        Follower.objects.filter(openid=openid, alumnus__deleted_at__isnull=True)
-        .exclude(alumnus=None)
+        Follower.objects.filter(
+            openid=openid, alumnus__isnull=False, alumnus__deleted_at__isnull=True
+        )
         .values("alumnus_id", "subscribed")
         .first()
     )

@@ -35,7 +35,7 @@ class Notification(models.Model):
     """
 
     key = models.CharField(_("event"), max_length=120)
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    channel = models.CharField(_("sent by"), max_length=16, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     registration = models.ForeignKey(
         "activities.Registration",

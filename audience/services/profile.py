@@ -86,9 +86,9 @@ def _signups_of(alumnus: Alumnus):
 
 def _erase_signups(alumnus: Alumnus, *, anonymous: str) -> int:
     """Cancel the record's sign-ups for activities not started yet (a waitlisted person moves
-    up; a place held by nobody anyone can reach helps no one), then blank the name and phone of
-    all of them. The rows stay, so each activity's figures (places taken, attendance) keep their
-    counts. Returns how many sign-ups were anonymised."""
+    up; a place held by nobody anyone can reach helps no one), then blank the name, phone and
+    e-mail of all of them. The rows stay, so each activity's figures (places taken, attendance)
+    keep their counts. Returns how many sign-ups were anonymised."""
     signups = _signups_of(alumnus)
     upcoming = signups.filter(activity__starts_at__gt=timezone.now()).exclude(
         status__in=(RegistrationStatus.CANCELLED, RegistrationStatus.ATTENDED)
@@ -97,7 +97,7 @@ def _erase_signups(alumnus: Alumnus, *, anonymous: str) -> int:
         # Attendance recorded meanwhile: that sign-up stays, anonymised.
         with contextlib.suppress(SignupError):
             registration_cancel(registration=registration)
-    return signups.update(name=anonymous, phone="")
+    return signups.update(name=anonymous, phone="", email="")
 
 
 def _erase_profiles(alumnus: Alumnus) -> int:

@@ -20,12 +20,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_push_page_follows_the_sending_without_reload_and_stops_at_the_end(
     open_page,
-    emulator,
-    live_server,  # noqa: F811
+    emulator,  # noqa: F811 (the fixture imported above)
+    live_server,
 ):
-    # The notice comes once the run has ended: in-memory SQLite shared between threads refuses
-    # concurrent writers, where PostgreSQL would wait for the row lock.
-    emulator.state.configure(callback_url=f"{live_server.url}/wechat/callback/", callback_delay=1)
+    # WeChat's notice comes a few polls after the send, so the page shows the push sent first
+    # (and once the run has ended: in-memory SQLite shared between threads refuses concurrent
+    # writers, where PostgreSQL would wait for the row lock).
+    emulator.state.configure(callback_url=f"{live_server.url}/wechat/callback/", callback_delay=6)
     editor = grant_push_permissions(EditorFactory(username="editor"))
     push = PushFactory(
         title="校友返校日",

@@ -367,9 +367,9 @@ def system_status() -> dict:
     problems = []
     for finder in FINDERS:
         problems.extend(finder(now=now))
-    task_failures = Problem.objects.filter(
-        kind=ProblemKind.TASK_FAILED, found_at__gte=now - LOOKBACK
-    )[:20]
+    task_failures = list(
+        Problem.objects.filter(kind=ProblemKind.TASK_FAILED, found_at__gte=now - LOOKBACK)[:20]
+    )
     media = cache.get(MEDIA_USAGE_KEY)
     return {
         "checks": health_checks(),
@@ -385,7 +385,8 @@ def system_status() -> dict:
         "running_follower_sync": running_follower_sync,
         "last_datacube": last_datacube,
         "problems": problems,
-        "task_failures": list(task_failures),
+        "task_failures": task_failures,
+        "problem_count": len(problems) + len(task_failures),
         "media": media,
         "media_measured_at": _moment(media.get("measured_at")) if media else None,
         "media_disk_percent": (

@@ -3,13 +3,15 @@ figures and the last events.
 
 The images of a push are uploaded in one go before any item is saved (`services.render`), so
 each item's count of uploaded images lives in the cache while the upload runs, not in the
-database: the progress page polls every two seconds and reads it with one cache lookup. Losing
+database: the progress page polls every few seconds and reads it with one cache lookup. Losing
 it costs nothing but the figure (an item then shows "uploading" until it is saved).
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Push, PushEvent, PushItem, PushMode, PushState
@@ -19,6 +21,9 @@ from .urlcheck import is_wechat_url
 # Long enough to outlive any upload run (a run renews its lease at every batch of uploads).
 UPLOAD_PROGRESS_SECONDS = 6 * 3600
 LAST_EVENTS = 5
+# How often the page asks: every 2 s while something happens, every 30 s while a push waits for
+# its send time more than a minute away.
+POLL_SECONDS, IDLE_POLL_SECONDS = 2, 30
 
 # The steps a push goes through, in order, with the states it is in while at each step.
 STEPS = (
@@ -86,6 +91,7 @@ class PushProgress:
     items: list[ItemProgress]
     figures: list[Figure]
     events: list[PushEvent] = field(default_factory=list)
+    poll_seconds: int = POLL_SECONDS
 
 
 def _steps(push: Push) -> list[Step]:
@@ -166,4 +172,12 @@ def push_progress(push: Push) -> PushProgress:
         items=[_item_progress(push, item, by_index.get(n)) for n, item in enumerate(items)],
         figures=_figures(push),
         events=events,
+        poll_seconds=_poll_seconds(push),
     )
+
+
+def _poll_seconds(push: Push) -> int:
+    waiting = push.state == PushState.APPROVED and push.send_at
+    if waiting and push.send_at > timezone.now() + timedelta(minutes=1):
+        return IDLE_POLL_SECONDS
+    return POLL_SECONDS

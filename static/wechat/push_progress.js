@@ -1,19 +1,20 @@
-// The push page's progress panel, kept live: every two seconds (while the tab is visible) the
-// panel is replaced by the fragment the admin serves at data-url. Buttons for moves no longer
+// The push page's progress panel, kept live: every few seconds (the fragment's
+// data-poll-seconds; only while the tab is visible) the panel is replaced by the fragment the
+// admin serves at data-url. Buttons for moves no longer
 // allowed go away; at a final state the page reloads once, so the whole form matches.
 (function () {
   "use strict";
   const panel = document.getElementById("push-progress");
   if (!panel) return;
   const url = panel.dataset.url;
-  const INTERVAL = 2000;
-  const MAX_INTERVAL = 30000;
+  const MAX_INTERVAL = 60000;
   let body = panel.querySelector("[data-progress]");
   if (!body || body.dataset.final === "1") return;
   let failures = 0;
 
   function schedule() {
-    window.setTimeout(poll, Math.min(INTERVAL * 2 ** failures, MAX_INTERVAL));
+    const interval = 1000 * Number(body.dataset.pollSeconds || 2);
+    window.setTimeout(poll, Math.min(interval * 2 ** failures, MAX_INTERVAL));
   }
 
   function dropStaleButtons(moves) {

@@ -144,3 +144,30 @@ def test_change_page_of_a_push_awaiting_approval_has_no_progress_panel(client, p
     page = client.get(_change(push)).content.decode()
     assert 'id="push-progress"' not in page
     assert "wechat/push_progress" not in page
+
+
+def test_a_push_waiting_for_next_week_is_polled_rarely(client, push_editor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    push = PushFactory(
+        state=PushState.APPROVED,
+        send_at=timezone.now() + timedelta(days=7),
+        items=[PushableArticleFactory()],
+    )
+    client.force_login(push_editor)
+    page = client.get(_progress(push)).content.decode()
+    assert 'data-poll-seconds="30"' in page
+
+
+def test_a_push_on_its_way_is_polled_every_two_seconds(client, push_editor):
+    push = PushFactory(state=PushState.DRAFT_CREATED, items=[PushableArticleFactory()])
+    client.force_login(push_editor)
+    assert 'data-poll-seconds="2"' in client.get(_progress(push)).content.decode()
+
+
+@pytest.mark.parametrize("object_id", ["abc", "1%00", "99999999999999999999999"])
+def test_odd_push_ids_get_404_not_500(client, push_editor, object_id):
+    client.force_login(push_editor)
+    assert client.get(f"/admin/wechat/push/{object_id}/progress/").status_code in (400, 404)

@@ -533,11 +533,16 @@ AUDIENCE_SYNC_UPSERT_CHUNK = 1000  # followers per user/info round (10 calls) an
 AUDIENCE_SEGMENT_SYNC_INLINE_MAX = 2500
 
 # Notifications (notifications/): confirmations of sign-ups by e-mail and WeChat
-# The template message (模板消息, service accounts) of a sign-up's confirmation, with the
-# keywords keyword1 activity, keyword2 time, keyword3 place, keyword4 status; empty: no WeChat
-# messages (e-mail still goes). The emulator's account has one.
+# The template message (模板消息, verified service accounts only) of a sign-up's confirmation,
+# with the keywords keyword1 activity, keyword2 time, keyword3 place, keyword4 status; empty:
+# no WeChat messages (e-mail still goes). The emulator's service account has one.
 WECHAT_TEMPLATE_SIGNUP = env(
-    "WECHAT_TEMPLATE_SIGNUP", default=EMULATOR_SIGNUP_TEMPLATE if WECHAT_EMULATOR else ""
+    "WECHAT_TEMPLATE_SIGNUP",
+    default=(
+        EMULATOR_SIGNUP_TEMPLATE
+        if WECHAT_EMULATOR and WECHAT_ACCOUNT_TYPE == "service"
+        else ""
+    ),
 )
 # Attempts of one notification while the mail server or WeChat is down, waiting from BASE
 # seconds, doubling up to MAX; a notification claimed by a worker that died is retried after

@@ -18,6 +18,7 @@ from notifications.services import (
     registration_notify,
 )
 from tests.factories import ActivityFactory, AlumnusFactory, FollowerFactory, RegistrationFactory
+from wechat.constants import EMULATOR_SIGNUP_TEMPLATE
 from wechat_emulator.api.common import openid_for
 
 pytestmark = pytest.mark.django_db
@@ -276,8 +277,11 @@ def test_with_the_broker_down_the_confirmation_goes_once_it_is_back(
 
 
 @pytest.fixture
-def service_account(emulator):
+def service_account(emulator, settings):
+    """The emulator as a service account with the sign-up template, and the site set to use it."""
     emulator.state.configure(account_type="service")
+    settings.WECHAT_ACCOUNT_TYPE = "service"
+    settings.WECHAT_TEMPLATE_SIGNUP = EMULATOR_SIGNUP_TEMPLATE
     return emulator
 
 

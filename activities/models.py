@@ -39,6 +39,7 @@ class Activity(EditorialItem):
         "signup_deadline",
     )
     public_url_name = "activities:detail"
+    search_text_fields = EditorialItem.search_text_fields + ("place",)
 
     class Meta:
         verbose_name = _("activity")

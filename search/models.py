@@ -19,7 +19,7 @@ class SearchEntry(models.Model):
     object_id = models.PositiveBigIntegerField()
     kind = models.CharField(_("kind"), max_length=64, db_index=True)
     title = models.CharField(_("title"), max_length=200)
-    text = models.TextField(_("text"), blank=True)
+    text = models.TextField(_("text"), blank=True)  # digest and rich text, for snippets
     title_tokens = models.TextField(blank=True)
     body_tokens = models.TextField(blank=True)
     published_at = models.DateTimeField(_("published at"), null=True)

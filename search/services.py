@@ -35,13 +35,20 @@ def _texts(item: EditorialItem, names) -> list[str]:
     return texts
 
 
+def _snippet_fields(item: EditorialItem) -> set[str]:
+    return {"digest", *item.rich_text_fields}
+
+
 def _entry_fields(item: EditorialItem) -> dict:
     titles = _texts(item, item.search_title_fields)
     texts = _texts(item, item.search_text_fields)
+    # The snippet shows the item's own text (digest, rich text); the other fields (an author,
+    # a place) are found but would read as stray words at the end of it.
+    shown = _texts(item, [n for n in item.search_text_fields if n in _snippet_fields(item)])
     return {
         "kind": kind_of(type(item)),
         "title": item.title,
-        "text": "\n".join(texts),
+        "text": "\n".join(shown),
         "title_tokens": index_tokens(" ".join(titles)),
         "body_tokens": index_tokens("\n".join(texts)),
         "published_at": item.published_at,

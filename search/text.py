@@ -31,7 +31,8 @@ _CJK_CHARS = (
     "\U00020000-\U0003134f"  # extensions B–G
 )
 _CJK = f"[{_CJK_CHARS}]"
-_RUN = re.compile(f"{_CJK}+|(?:(?!{_CJK})[^\\W_])+")
+_WORD = re.compile(r"[^\W_]+")
+_CJK_RUN = re.compile(f"({_CJK}+)")
 _IS_CJK = re.compile(f"{_CJK}")
 # A Latin "word" longer than this is no word anyone types (a hash, a pasted URL's innards).
 WORD_MAX_LENGTH = 40
@@ -44,11 +45,12 @@ def normalize(text: str) -> str:
 
 
 def _runs(text: str) -> list[str]:
-    return [
-        run
-        for run in _RUN.findall(normalize(text))
-        if _IS_CJK.match(run) or len(run) <= WORD_MAX_LENGTH
-    ]
+    """The CJK runs and the other words of `text`, normalized, in order."""
+    runs = []
+    for word in _WORD.findall(normalize(text)):
+        parts = [word] if word.isascii() else [part for part in _CJK_RUN.split(word) if part]
+        runs.extend(part for part in parts if len(part) <= WORD_MAX_LENGTH or _IS_CJK.match(part))
+    return runs
 
 
 def _bigrams(run: str) -> list[str]:

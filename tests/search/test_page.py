@@ -169,8 +169,10 @@ def test_a_page_costs_the_same_queries_however_many_results(client, django_asser
     with django_assert_num_queries(len(few.captured_queries)):
         html = client.get(URL, {"q": "图书馆"}).content.decode()
     assert html.count('class="search-hit"') == views.RESULTS_PER_PAGE
-    # Counts by kind, the page, its items' public rows (one query for every kind).
-    assert len(few.captured_queries) == 3
+    # Counts by kind, the page, its items' public rows (one query for every kind); on
+    # PostgreSQL each of the first two in a transaction of its own (search.selectors._index_scan).
+    selects = [q for q in few.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 3
 
 
 def test_search_pages_are_not_kept_in_the_page_cache(client, settings):

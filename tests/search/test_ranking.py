@@ -99,3 +99,8 @@ def test_a_profile_is_found_by_the_name_of_its_alumnus(found):
 def test_an_activity_is_found_by_its_digest(found):
     _published(ActivityFactory, title="秋季联谊", digest="在深圳湾举办")
     assert found("深圳湾") == ["秋季联谊"]
+
+
+def test_an_activity_is_found_by_its_place(found):
+    _published(ActivityFactory, title="秋季联谊", place="杭州西溪湿地")
+    assert found("西溪") == ["秋季联谊"]

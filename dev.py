@@ -93,6 +93,14 @@ def run() -> int:
         and emulator.exists()
     ):
         processes["wechat-emulator"] = [str(PYTHON), "manage.py", "wechat_emulator"]
+    pay_emulator = ROOT / "payments_emulator" / "management" / "commands" / "wechatpay_emulator.py"
+    if (
+        # as settings.py: the payment emulator follows WECHAT_EMULATOR unless set itself
+        env.get("WECHATPAY_EMULATOR", env.get("WECHAT_EMULATOR", env["DEBUG"])).lower()
+        in ("1", "true", "yes", "on")
+        and pay_emulator.exists()
+    ):
+        processes["wechatpay-emulator"] = [str(PYTHON), "manage.py", "wechatpay_emulator"]
     running = {
         name: subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
         for name, cmd in processes.items()

@@ -18,7 +18,7 @@ from core.money import grouped
 from editorial.errors import InvalidValueError, NotAllowedError
 from editorial.models import AuditEntry
 
-from .models import Gift
+from .models import Channel, Gift
 
 # The fields an audit comment compares; `created_at` and the pk are bookkeeping.
 AUDITED_FIELDS = (
@@ -121,3 +121,40 @@ def _audit(gift: Gift, *, action: str, by, changes) -> AuditEntry:
         user=by,
         comment="\n".join(lines),
     )
+
+
+def gift_record_online(
+    *,
+    project,
+    amount: Decimal,
+    donor_name: str,
+    anonymous: bool,
+    message: str,
+    donated_on,
+    reference: str,
+) -> Gift:
+    """Record a gift paid online (WeChat Pay) as the system: no person acts, so the audit entry
+    names no user and says where the payment came from (`reference`).
+
+    Call it inside the caller's transaction, with the caller's payment row locked: the caller
+    (payments.services) is what makes it happen once per payment. Raises InvalidValueError when
+    a value fails validation (e.g. an amount above DONATIONS_GIFT_MAX_AMOUNT).
+    """
+    gift = Gift(
+        project=project,
+        amount=amount,
+        donor_name=donor_name,
+        anonymous=anonymous,
+        message=message,
+        donated_on=donated_on,
+        channel=Channel.WECHAT_PAY,
+    )
+    try:
+        gift.full_clean()
+    except ValidationError as exc:
+        raise InvalidValueError(" ".join(exc.messages), errors=exc.message_dict) from exc
+    gift.save()
+    entry = _audit(gift, action="donations.gift.created", by=None, changes=_changes(None, gift))
+    entry.comment = f"{entry.comment}\n{_('Recorded by the system')}: {reference}"
+    entry.save(update_fields=["comment"])
+    return gift

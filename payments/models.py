@@ -1,0 +1,88 @@
+"""Online gifts: one OnlineOrder per attempt to pay, recorded as a donations Gift exactly once."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.money import yuan
+
+
+class OrderState(models.TextChoices):
+    PENDING = "pending", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    CLOSED = "closed", _("Closed")
+    FAILED = "failed", _("Not created")
+
+
+class TradeType(models.TextChoices):
+    JSAPI = "JSAPI", _("In WeChat")
+    NATIVE = "NATIVE", _("QR code")
+
+
+class OnlineOrder(models.Model):
+    """A donor's order at WeChat Pay. `amount_fen` is what WeChat Pay is asked for (integer fen);
+    `amount` the same in yuan (Decimal). Paid once: `gift` is unique and set under the row lock."""
+
+    out_trade_no = models.CharField(_("order number"), max_length=32, unique=True)
+    project = models.ForeignKey(
+        "donations.DonationProject",
+        on_delete=models.PROTECT,
+        related_name="online_orders",
+        verbose_name=_("project"),
+    )
+    amount_fen = models.PositiveBigIntegerField(_("amount (fen)"))
+    donor_name = models.CharField(_("donor name"), max_length=100, blank=True)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    message = models.CharField(_("public message"), max_length=200, blank=True)
+    openid = models.CharField(_("payer openid"), max_length=64, blank=True)
+    trade_type = models.CharField(_("payment type"), max_length=8, choices=TradeType.choices)
+    state = models.CharField(
+        _("state"), max_length=16, choices=OrderState.choices, default=OrderState.PENDING
+    )
+    prepay_id = models.CharField(max_length=64, blank=True)
+    code_url = models.CharField(max_length=256, blank=True)
+    transaction_id = models.CharField(
+        _("WeChat Pay transaction"), max_length=32, null=True, blank=True, unique=True
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_via = models.CharField(_("learnt from"), max_length=16, blank=True)
+    gift = models.OneToOneField(
+        "donations.Gift",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="online_order",
+        verbose_name=_("gift"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    next_query_at = models.DateTimeField(null=True, blank=True)
+    query_count = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("online order")
+        verbose_name_plural = _("online orders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_fen__gt=0), name="online_order_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="paid") | models.Q(gift__isnull=False),
+                name="online_order_paid_has_gift",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self):
+        return f"{self.out_trade_no} {yuan(self.amount)}"
+
+    @property
+    def amount(self) -> Decimal:
+        return (Decimal(self.amount_fen) / 100).quantize(Decimal("0.01"))
+
+    @property
+    def shown_name(self) -> str:
+        return _("Anonymous donor") if self.anonymous or not self.donor_name else self.donor_name

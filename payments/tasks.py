@@ -1,0 +1,12 @@
+from celery import shared_task
+
+from .services import online_giving_enabled, orders_query_late
+
+
+@shared_task(acks_late=True)
+def orders_query_late_task() -> int:
+    """Beat, every minute: ask WeChat Pay about unpaid orders whose notification is late
+    (lost, delayed), recording the paid ones and closing the expired. Safe to run twice."""
+    if not online_giving_enabled():
+        return 0
+    return orders_query_late()

@@ -78,7 +78,7 @@ def followers_sync(
     Returns the run (FINISHED, or FAILED with `error` when WeChat refused a request: the next
     sync then starts afresh), or None when another worker holds the running sync: this call then
     exits without calling WeChat. Raises RetryableError (TokenError included): the run is
-    released with its cursor, and the next call resumes it.
+    released with its cursor, and the next call resumes it; ValueError for an unknown `mode`.
     """
     mode = SyncMode(mode)
     gateway = gateway or WeChatGateway()

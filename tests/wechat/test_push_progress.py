@@ -171,3 +171,12 @@ def test_a_push_on_its_way_is_polled_every_two_seconds(client, push_editor):
 def test_odd_push_ids_get_404_not_500(client, push_editor, object_id):
     client.force_login(push_editor)
     assert client.get(f"/admin/wechat/push/{object_id}/progress/").status_code in (400, 404)
+
+
+def test_an_article_url_not_on_wechat_is_shown_as_text_never_as_a_link(client, push_editor):
+    push = PushFactory(state=PushState.FINISHED, items=[PushableArticleFactory()])
+    push.items.update(article_url="javascript:alert(document.cookie)")
+    client.force_login(push_editor)
+    page = client.get(_progress(push)).content.decode()
+    assert "javascript:alert(document.cookie)" in page
+    assert 'href="javascript:' not in page

@@ -218,6 +218,8 @@ def _pg_env(db: dict, *, name: str | None = None) -> dict:
             env[var] = str(db[key])
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = str(db["PASSWORD"])
+    if (db.get("OPTIONS") or {}).get("sslmode"):
+        env["PGSSLMODE"] = str(db["OPTIONS"]["sslmode"])
     env["PGDATABASE"] = name or db["NAME"]
     return env
 
@@ -261,6 +263,8 @@ def _pg_has_tables(db: dict) -> bool:
 
 def _pg_connect_args(db: dict, *, name: str | None = None) -> dict:
     args = {"dbname": name or db["NAME"]}
+    if (db.get("OPTIONS") or {}).get("sslmode"):
+        args["sslmode"] = db["OPTIONS"]["sslmode"]
     for arg, key in (
         ("host", "HOST"),
         ("port", "PORT"),

@@ -34,12 +34,17 @@ control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 # %(U)s, the path without its query string, not %(r)s: WeChat's callback signatures, nonces
-# and tokens travel in the query string. The client is nginx's X-Forwarded-For.
-access_log_format = '%({x-forwarded-for}i)s - %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# and tokens travel in the query string. The client is nginx's X-Forwarded-For; the last field
+# is nginx's request id, which Django's log lines of the same request carry (core/requestid.py).
+access_log_format = (
+    '%({x-forwarded-for}i)s - %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s" '
+    "%({x-request-id}i)s"
+)
 
 
 class AccessLogger(Logger):
-    """gunicorn's logger, with a sign-up's cancel secret masked in the logged path."""
+    """gunicorn's logger, with a sign-up's cancel secret masked in the logged path, and without
+    the load balancer's health checks (/healthz, polled every few seconds)."""
 
     _SECRET_PATH = re.compile(r"^(/activities/registration/)[^/]+")
 
@@ -47,6 +52,11 @@ class AccessLogger(Logger):
         atoms = super().atoms(resp, req, environ, request_time)
         atoms["U"] = self._SECRET_PATH.sub(r"\1***", atoms["U"] or "")
         return atoms
+
+    def access(self, resp, req, environ, request_time):
+        if environ.get("PATH_INFO") == "/healthz":
+            return
+        super().access(resp, req, environ, request_time)
 
 
 logger_class = AccessLogger

@@ -352,3 +352,49 @@ def test_the_timeline_does_not_show_the_openid_a_preview_went_to(client, linked_
     assert PHONE_OPENID not in event.detail
     page = client.get(f"/admin/wechat/push/{push.pk}/change/").content.decode()
     assert PHONE_OPENID not in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_phones_completing_one_link_at_once_link_one_wechat(
+    postgres_only, push_editor, monkeypatch
+):
+    import threading
+    import time
+
+    from django.db import connection
+
+    from editorial.errors import InvalidValueError
+
+    token = preview_link_create(user=push_editor)
+    linking = PreviewRecipient.objects.update_or_create
+
+    def slow_update_or_create(**kwargs):
+        time.sleep(0.3)  # a wide window between reading the token and using it up
+        return linking(**kwargs)
+
+    monkeypatch.setattr(PreviewRecipient.objects, "update_or_create", slow_update_or_create)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def complete(openid):
+        start.wait()
+        try:
+            preview_link_complete(token=token, openid=openid)
+            outcomes.append(openid)
+        except InvalidValueError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=complete, args=(openid,))
+        for openid in (openid_for(1), openid_for(2))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("refused") == 1
+    [linked] = [o for o in outcomes if o != "refused"]
+    assert PreviewRecipient.objects.get().openid == linked

@@ -367,7 +367,10 @@ class PushAdmin(admin.ModelAdmin):
 
     def preview_view(self, request, object_id):
         def act(push):
-            push_preview(push=push, by=request.user, openid=request.POST.get("openid", ""))
+            openid = request.POST.get("openid", "").strip()  # superusers only (push_preview)
+            push_preview(push=push, by=request.user, openid=openid)
+            if openid:
+                return gettext("A preview was sent to the openid you gave.")
             return gettext("A preview was sent to your WeChat.")
 
         return self._act(request, object_id, act)

@@ -338,7 +338,8 @@ def test_a_superuser_may_preview_to_a_typed_openid_which_is_not_remembered(
     client.force_login(admin)
     page = client.get(f"/admin/wechat/push/{push.pk}/change/").content.decode()
     assert 'id="push-preview-openid-form"' in page
-    _preview(client, push, openid=openid_for(1))
+    response = _preview(client, push, openid=openid_for(1))
+    assert "预览已发送到你填写的 openid。" in response.content.decode()
     [preview] = emulator.state.snapshot()["inbox"]
     assert preview["sample_openids"] == [openid_for(1)]
     assert not PreviewRecipient.objects.exists()

@@ -111,6 +111,13 @@ def test_user_links_offer_my_wechat(client, push_editor):
     assert 'id="user-tools-my-wechat"' in page and "我的微信" in page
 
 
+def test_user_links_leave_out_my_wechat_for_staff_who_do_not_see_pushes(client):
+    from tests.factories import DonationsOfficerFactory
+
+    client.force_login(DonationsOfficerFactory())
+    assert 'id="user-tools-my-wechat"' not in client.get("/admin/").content.decode()
+
+
 def test_my_wechat_needs_an_admin_login(client):
     response = client.get(MY_WECHAT)
     assert response.status_code == 302

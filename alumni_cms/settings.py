@@ -629,6 +629,17 @@ AUDIENCE_SYNC_REFRESH_DAYS = env.int("AUDIENCE_SYNC_REFRESH_DAYS", default=30)
 HEALTH_PATH = "/healthz"
 HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
 HEALTH_BROKER_CACHE_SECONDS = env.int("HEALTH_BROKER_CACHE_SECONDS", default=5)
+# A database or Redis that stopped answering fails a request (and /healthz) within seconds
+# instead of holding a web thread: PostgreSQL's connect, the Redis cache's connect and replies.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    _cache_timeout = env.float("CACHE_SOCKET_TIMEOUT", default=5.0)
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout}
+    )
 # The system status page (/admin/status/) calls a push "stuck" when it has not reached a final
 # state this long after its last change, and a sync when it shows no progress for this long.
 OPS_STUCK_AFTER = timedelta(minutes=env.int("OPS_STUCK_AFTER_MINUTES", default=30))

@@ -15,6 +15,7 @@ README.md asks a multi-host deployment to share). Checked:
   one token call for the whole arrangement);
 - views counted on A and on B add up once flushed;
 - a push approved on A is sent exactly once with two workers (the emulator counts one send);
+- two follower syncs asked for at once through A and B make one run (the other worker exits);
 - nginx passes requests to both instances.
 
 Standard library only, like smoke.py, whose helpers it uses.
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import smoke  # noqa: E402
 from smoke import HOST, Processes, SmokeError, expect, free_port, port_open, say  # noqa: E402
 
+BATCHGET = "cgi-bin/user/info/batchget"
 LOGIN_LIMIT = 30  # settings.LOGIN_IP_LIMITS: 30 POSTs per address in 15 minutes
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) MicroMessenger/8.0.40"
 
@@ -90,7 +92,9 @@ from wechat.models import Push
 views_flush()
 views = DailyViews.objects.filter(object_id={viewed}).aggregate(n=Sum("views"))["n"] or 0
 push = Push.objects.get(pk={push})
-print("MULTIHOST " + json.dumps({{"views": views, "push_state": push.state}}))
+from audience.models import FollowerSyncRun
+print("MULTIHOST " + json.dumps({{"views": views, "push_state": push.state,
+                                  "sync_runs": FollowerSyncRun.objects.count()}}))
 """
 
 
@@ -172,12 +176,12 @@ def emulator_state(url: str) -> dict:
         conn.close()
 
 
-def emulator_configure(url: str, **changes) -> None:
+def emulator_post(url: str, route: str, **data) -> None:
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     try:
         conn.request(
-            "POST", "/_emulator/config", body=json.dumps(changes),
+            "POST", f"/_emulator/{route}", body=json.dumps(data),
             headers={"Content-Type": "application/json"},
         )  # fmt: skip
         conn.getresponse().read()
@@ -307,7 +311,7 @@ def checks(ports, ids, password, tag, emulator_url, bin_dir, env, processes, log
     # 2. The access token: a reader identified on A, another on B; one token for both.
     for name, port, index in (("A", a, 1), ("B", b, 2)):
         reader = Browser(port, ip=f"198.51.100.{200 + index}")
-        emulator_configure(emulator_url, oauth_openid=f"oEMU{index:024d}")  # emulated follower
+        emulator_post(emulator_url, "config", oauth_openid=f"oEMU{index:024d}")  # a follower
         status, headers, _ = reader.get("/me/")
         authorize = headers.get("Location", "")
         expect(status == 302 and authorize.startswith(emulator_url), f"/me/ on {name}", logs)
@@ -349,13 +353,36 @@ def checks(ports, ids, password, tag, emulator_url, bin_dir, env, processes, log
     expect(counters.get(sendall) == 1, f"two workers sent the push once: {counters}", logs)
     expect(token_calls(counters) == 1, "the workers used the same access token as the web", logs)
 
+    # 5. Two follower syncs asked for at once, on A and on B: one runs, the other worker's exits.
+    emulator_post(emulator_url, "faults", paths=["cgi-bin/user/get"], latency_ms=3000)
+    admin_b = Browser(b, ip="192.0.2.11")
+    admin_b.log_in("mh-admin", password)
+    for name, browser in (("A", admin), ("B", admin_b)):
+        status, _, _ = browser.post("/admin/audience/follower/sync/", {"mode": "full"})
+        expect(status == 302, f"a follower sync is queued through {name}", logs)
+    deadline = time.monotonic() + 60
+    while emulator_state(emulator_url)["counters"].get(BATCHGET, 0) < 3:
+        processes.check_alive()
+        if time.monotonic() > deadline:
+            raise SmokeError("the follower sync did not fetch the followers within 60 s", logs)
+        time.sleep(0.5)
+    time.sleep(8)  # the user/get of a second run, had one started, would be counted by now
+    emulator_post(emulator_url, "faults")
+    counters = emulator_state(emulator_url)["counters"]
+    expect(
+        counters.get("cgi-bin/user/get") == 2 and counters[BATCHGET] == 3,
+        f"two workers, two sync requests, one sync: user/get {counters.get('cgi-bin/user/get')}",
+        logs,
+    )
+
     result = shell(
         bin_dir, FLUSH_AND_READ.format(viewed=ids["viewed"], push=ids["push"]), env=env, log=log
     )
+    expect(result["sync_runs"] == 1, f"one follower sync run: {result['sync_runs']}", logs)
     expect(result["views"] == 7, f"views on A (3) and B (4) add up: {result['views']}", logs)
     expect(result["push_state"] in ("sent", "finished"), f"push state {result['push_state']}", logs)
 
-    # 5. The login throttle counts across instances: A and B in turn, one address.
+    # 6. The login throttle counts across instances: A and B in turn, one address.
     attacker = {"A": Browser(a, ip="203.0.113.99"), "B": Browser(b, ip="203.0.113.99")}
     statuses = []
     for n in range(LOGIN_LIMIT + 1):
@@ -378,7 +405,7 @@ def checks(ports, ids, password, tag, emulator_url, bin_dir, env, processes, log
         logs,
     )
 
-    # 6. nginx balanced: both instances answered requests it passed.
+    # 7. nginx balanced: both instances answered requests it passed.
     def served() -> list[int]:
         return [
             (Path(str(log)).parent / f"{name}.log").read_text(errors="replace").count("GET /news/ ")

@@ -151,3 +151,20 @@ def test_the_page_renders_in_english_too(client, office_admin):
     client.force_login(office_admin)
     response = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
+
+
+def test_the_page_runs_as_many_queries_for_many_problems_as_for_one(
+    client, office_admin, queries_for
+):
+    from tests.factories import SegmentFactory
+
+    client.force_login(office_admin)
+    PushFactory(state=PushState.FAILED)
+    SegmentFactory(last_sync_error="45157")
+    FollowerSyncRun.objects.create(status=SyncStatus.FAILED)
+    few = queries_for(URL)
+    for _ in range(5):
+        PushFactory(state=PushState.FAILED)
+        SegmentFactory(last_sync_error="45157")
+    FollowerSyncRun.objects.create(status=SyncStatus.FAILED)
+    assert queries_for(URL) == few

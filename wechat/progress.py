@@ -8,14 +8,14 @@ it costs nothing but the figure (an item then shows "uploading" until it is save
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Push, PushEvent, PushItem, PushMode, PushState
-from .services.workflow import FINAL_STATES
+from .models import Push, PushEvent, PushEventKind, PushItem, PushMode, PushState
+from .services.workflow import ACTIVE_STATES, FINAL_STATES
 from .urlcheck import is_wechat_url
 
 # Long enough to outlive any upload run (a run renews its lease at every batch of uploads).
@@ -92,6 +92,7 @@ class PushProgress:
     figures: list[Figure]
     events: list[PushEvent] = field(default_factory=list)
     poll_seconds: int = POLL_SECONDS
+    retry_at: datetime | None = None  # when a run stopped by a WeChat error tries again
 
 
 def _steps(push: Push) -> list[Step]:
@@ -173,7 +174,14 @@ def push_progress(push: Push) -> PushProgress:
         figures=_figures(push),
         events=events,
         poll_seconds=_poll_seconds(push),
+        retry_at=_retry_at(push, events),
     )
+
+
+def _retry_at(push: Push, events: list[PushEvent]) -> datetime | None:
+    if push.state not in ACTIVE_STATES or not events or events[0].kind != PushEventKind.RETRY:
+        return None
+    return events[0].created_at + timedelta(seconds=(events[0].data or {}).get("countdown", 0))
 
 
 def _poll_seconds(push: Push) -> int:

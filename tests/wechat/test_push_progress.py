@@ -180,3 +180,26 @@ def test_an_article_url_not_on_wechat_is_shown_as_text_never_as_a_link(client, p
     page = client.get(_progress(push)).content.decode()
     assert "javascript:alert(document.cookie)" in page
     assert 'href="javascript:' not in page
+
+
+def test_a_push_stopped_by_a_wechat_error_says_when_it_tries_again(client, push_editor):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    push = PushFactory(state=PushState.UPLOADING, items=[PushableArticleFactory()])
+    at = timezone.now().replace(microsecond=0)
+    push.events.create(
+        kind=PushEventKind.RETRY, created_at=at, detail="微信服务器繁忙", data={"countdown": 90}
+    )
+    client.force_login(push_editor)
+    page = client.get(_progress(push)).content.decode()
+    when = timezone.localtime(at + timedelta(seconds=90)).strftime("%H:%M:%S")
+    assert f"微信未能正常响应，将于 {when} 再试。" in page
+
+
+def test_a_finished_push_says_nothing_of_retries(client, push_editor):
+    push = PushFactory(state=PushState.FINISHED, items=[PushableArticleFactory()])
+    push.events.create(kind=PushEventKind.RETRY, data={"countdown": 90})
+    client.force_login(push_editor)
+    assert "再试" not in client.get(_progress(push)).content.decode()

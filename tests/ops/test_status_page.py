@@ -168,3 +168,18 @@ def test_the_page_runs_as_many_queries_for_many_problems_as_for_one(
         SegmentFactory(last_sync_error="45157")
     FollowerSyncRun.objects.create(status=SyncStatus.FAILED)
     assert queries_for(URL) == few
+
+
+def test_past_problems_are_listed_read_only_in_the_admin(client, office_admin):
+    PushFactory(state=PushState.FAILED)
+    from alumni_cms.status import problems_find
+
+    (problem,) = problems_find()
+    client.force_login(office_admin)
+    assert problem.summary in client.get("/admin/alumni_cms/problem/").content.decode()
+    assert client.get("/admin/alumni_cms/problem/add/").status_code == 403
+
+
+def test_editors_cannot_list_past_problems(client, editor):
+    client.force_login(editor)
+    assert client.get("/admin/alumni_cms/problem/").status_code == 403

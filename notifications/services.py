@@ -106,8 +106,10 @@ def notification_send(*, notification_id: int) -> Notification:
     with the error stored.
     """
     with transaction.atomic():
+        # Only the notification's row is locked (PostgreSQL refuses to lock the nullable side of
+        # the registration's outer join).
         notification = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("registration__activity")
             .filter(pk=notification_id)
             .first()

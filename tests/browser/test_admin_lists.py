@@ -27,8 +27,9 @@ from .support import log_in_to_admin
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SIZES = [(1366, 768), (1920, 1080)]
-TITLE = "第{n}届全球校友返校日暨计算机科学与技术学院建院六十周年学术论坛在校本部隆重举行"
-ACTIVITY = "2026年上海校友会年度联谊晚会暨新春团拜会在浦东国际会议中心举行"
+# As long as a title may be (32 characters, WeChat's limit).
+TITLE = "第{n}届全球校友返校日暨计算机学院建院六十周年学术论坛隆重举行"
+ACTIVITY = "2026年上海校友会年度联谊晚会暨浦东国际会议中心新春团拜会"
 
 # Whether the table fits its box, the link column's width, and the last header's edges once the
 # table is scrolled to its end inside its box (the box's edges and the window's width to compare).

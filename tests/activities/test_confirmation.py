@@ -3,6 +3,8 @@ when they gave one, in WeChat when the sign-up is linked to a bound follower; ag
 move up from the waitlist and when they cancel. A mail server, WeChat or the broker being down
 never breaks the sign-up."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -429,4 +431,32 @@ def test_erasing_a_record_blanks_its_sign_ups_email_and_sends_it_nothing(
 
     registration.refresh_from_db()
     assert (registration.status, registration.email) == (RegistrationStatus.CANCELLED, "")
+    assert mailoutbox == []
+
+
+def test_a_notification_claimed_by_a_worker_that_died_is_sent_by_the_scheduler(
+    activity, mailoutbox, celery_eager, settings
+):
+    registration = RegistrationFactory(activity=activity, email="wang@example.com")
+    [notification] = registration_notify(registration_id=registration.pk, kind=Kind.SIGNUP)
+    stale = timezone.now() - settings.NOTIFICATIONS_SENDING_LEASE - timedelta(minutes=1)
+    Notification.objects.filter(pk=notification.pk).update(
+        state=NotificationState.SENDING, attempts=1
+    )
+    # updated_at is auto_now: set it past the lease with a queryset update of its own.
+    Notification.objects.filter(pk=notification.pk).update(updated_at=stale)
+
+    assert notifications_dispatch_due() == 1
+
+    assert Notification.objects.get().state == NotificationState.SENT
+    assert len(mailoutbox) == 1
+
+
+def test_a_notification_being_sent_is_left_alone_by_the_scheduler(activity, mailoutbox):
+    registration = RegistrationFactory(activity=activity, email="wang@example.com")
+    [notification] = registration_notify(registration_id=registration.pk, kind=Kind.SIGNUP)
+    Notification.objects.filter(pk=notification.pk).update(state=NotificationState.SENDING)
+
+    assert notifications_dispatch_due() == 0
+    assert notification_send(notification_id=notification.pk).state == NotificationState.SENDING
     assert mailoutbox == []

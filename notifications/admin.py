@@ -10,6 +10,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ("kind", "channel", "registration", "state", "attempts", "created_at")
     list_filter = ("state", "channel", "kind")
     list_select_related = ("registration__activity",)
+    search_fields = ("recipient", "registration__name", "registration__phone")
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Notification._meta.fields]
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 
 from core.pagecache import cache_public_page
@@ -34,6 +35,8 @@ def project_detail(request, pk: int):
             "progress": donation_progress(project=project),
             "wall": wall,
             "wall_gifts": list(wall.gifts),
+            # Online giving (the payments app) is on once a WeChat Pay merchant is configured.
+            "online_giving": bool(settings.WECHATPAY_MCHID),
         },
     )
 

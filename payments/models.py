@@ -17,7 +17,7 @@ class OrderState(models.TextChoices):
 
 
 class TradeType(models.TextChoices):
-    JSAPI = "JSAPI", _("In WeChat")
+    JSAPI = "JSAPI", _("Pay in WeChat")
     NATIVE = "NATIVE", _("QR code")
 
 

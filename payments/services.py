@@ -67,8 +67,6 @@ def amount_to_fen(amount: Decimal) -> int:
     """Raises GiveError outside ¥0.01 – DONATIONS_GIFT_MAX_AMOUNT or with more than two places."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
         raise GiveError(_("Please enter an amount in yuan, e.g. 100 or 88.88."))
-    if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
-        raise GiveError(_("An amount has at most two decimal places (fen)."))
     if amount < CENT:
         raise GiveError(_("A gift must be more than ¥0."))
     if amount > settings.DONATIONS_GIFT_MAX_AMOUNT:
@@ -76,6 +74,9 @@ def amount_to_fen(amount: Decimal) -> int:
             _("Online gifts are at most ¥%(max)s; please contact the office for a larger gift.")
             % {"max": f"{settings.DONATIONS_GIFT_MAX_AMOUNT:,.2f}"}
         )
+    # Compared only now: within the bounds, quantizing cannot overflow.
+    if amount != amount.quantize(CENT, rounding=ROUND_DOWN):
+        raise GiveError(_("An amount has at most two decimal places (fen)."))
     return int(amount * 100)
 
 

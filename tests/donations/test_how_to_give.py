@@ -34,13 +34,24 @@ def test_a_project_page_shows_the_offices_bank_account_and_contact(client, offic
         assert value in page
 
 
-def test_the_give_button_jumps_to_the_instructions(client, office_account):
+def test_the_give_button_jumps_to_the_instructions(client, office_account, settings):
+    settings.WECHATPAY_MCHID = ""  # no online giving (no WeChat Pay merchant)
     project = DonationProjectFactory(state=State.PUBLISHED)
 
     page = _page(client, project)
 
     assert '<a class="btn btn-block give-button" href="#how-to-give">我要捐赠</a>' in page
     assert 'id="how-to-give"' in page
+
+
+def test_with_online_giving_the_give_button_opens_the_give_page(client, office_account, settings):
+    settings.WECHATPAY_MCHID = "1900000109"
+    project = DonationProjectFactory(state=State.PUBLISHED)
+
+    page = _page(client, project)
+
+    assert f'href="/payments/give/{project.pk}/" id="give-online">微信支付在线捐赠</a>' in page
+    assert 'id="how-to-give"' in page  # the bank account stays, for transfers
 
 
 def test_the_transfer_remark_is_the_projects_name(client, office_account):

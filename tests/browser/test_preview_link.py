@@ -1,7 +1,7 @@
 """A staff member links their own WeChat in Chromium: the push page shows a QR code, the phone
 opens its link and goes through WeChat's web authorization (the emulator), the admin page sees
 the link by itself, and the preview goes to that WeChat (screenshots preview-link-qr.png,
-preview-link-phone.png, preview-link-linked.png)."""
+preview-link-phone-confirm.png, preview-link-phone.png, preview-link-linked.png)."""
 
 import pytest
 from playwright.sync_api import expect
@@ -53,10 +53,11 @@ def test_staff_member_links_their_wechat_by_the_qr_code_and_previews_go_there(
     phone = open_page(phone=True)  # WeChat's browser on the phone: no admin login
     phone.goto(link)
     expect(phone.get_by_text("校友返校日")).to_have_count(0)
-    expect(phone.get_by_text("林晓舟 的微信推送预览将发到这个微信")).to_be_visible()
+    expect(phone.get_by_text("林晓舟在管理后台发送的微信推送预览将发到这个微信")).to_be_visible()
+    phone.screenshot(path=str(RESULTS / "preview-link-phone-confirm.png"), full_page=True)
     phone.get_by_role("button", name="绑定这个微信").click()  # then WeChat's redirect and back
     expect(phone.locator("#preview-link-done")).to_contain_text(
-        "林晓舟 的推送预览今后会发到这个微信"
+        "林晓舟的推送预览今后会发到这个微信"
     )
     phone.screenshot(path=str(RESULTS / "preview-link-phone.png"), full_page=True)
     assert PreviewRecipient.objects.get(user=editor).openid == PHONE_OPENID

@@ -9,10 +9,11 @@ class SearchEntry(models.Model):
     """The searchable text of one published item.
 
     `title_tokens` and `body_tokens` hold `search.text.index_tokens` of the item's title and
-    text. The full-text index over them is the database's own, made by the migrations: an FTS5
-    table kept by triggers on SQLite, a generated `document` tsvector column with a GIN index on
-    PostgreSQL (search/migrations/0001_initial.py). `title` and `text` are kept as shown, for
-    the results' titles and snippets.
+    text. The full-text index over them is the database's own, made by the migrations (0001,
+    0002): an FTS5 table kept by triggers on SQLite, generated `document` and `title_document`
+    tsvector columns with a GIN index on PostgreSQL. None of it is a model field, so a later
+    migration that alters this table on SQLite (which copies the table) must create the
+    triggers again. `title` and `text` are kept as shown, for the results' titles and snippets.
     """
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)

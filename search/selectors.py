@@ -2,7 +2,7 @@
 
 Ranking: items whose title holds the whole query come first, then by the database's relevance
 (bm25 on SQLite with the title weighted ten times the text; ts_rank on PostgreSQL with the title
-as weight A, up to POSTGRESQL_RANK_LIMIT matches), then newer before older.
+as weight A; up to RANK_LIMIT matches), then newer before older.
 
 Each backend gets the same terms (`search.text.query_terms`) written in its own query language;
 the terms are letters and digits only, so nothing a person types becomes an operator.
@@ -25,6 +25,10 @@ from .models import SearchEntry
 from .services import kind_of
 from .text import Term, highlight, snippet
 
+# Past this many matches the order is title matches first, then newest first, without the
+# relevance score: scoring reads every match (PostgreSQL its whole vector, about 40 µs each;
+# SQLite's bm25 8 ms at 10,000), and a word in that many items says little about any of them.
+RANK_LIMIT = 500
 # bm25 weights of the FTS5 columns title_tokens and body_tokens (kind: 0).
 SQLITE_WEIGHTS = (10.0, 1.0)
 
@@ -76,11 +80,14 @@ class _SQLite:
         title = "{title_tokens} : (" + match.split(" : (", 1)[1]
         if kind:
             match += f' AND kind : "{kind}"'
+        score, score_params = "0", []
+        if total <= RANK_LIMIT:
+            score, score_params = "bm25(search_entry_fts, %s, %s, 0.0)", list(SQLITE_WEIGHTS)
         sql = (
             "SELECT e.id, e.kind, e.object_id, e.title, e.text, e.published_at FROM ("
             " SELECT f.rowid AS id, f.rowid IN (SELECT rowid FROM search_entry_fts"
             "  WHERE search_entry_fts MATCH %s) AS title_hit,"
-            "  bm25(search_entry_fts, %s, %s, 0.0) AS score, o.published_at AS published_at"
+            f"  {score} AS score, o.published_at AS published_at"
             " FROM search_entry_fts f"
             " JOIN search_entry o INDEXED BY search_entry_order ON o.id = f.rowid"
             " WHERE search_entry_fts MATCH %s"
@@ -88,12 +95,7 @@ class _SQLite:
             ") p JOIN search_entry e ON e.id = p.id"
             " ORDER BY p.title_hit DESC, p.score, p.published_at DESC, p.id DESC"
         )
-        return sql, [title, *SQLITE_WEIGHTS, match, limit, offset]
-
-
-# Past this many matches PostgreSQL orders text matches newest first instead of by ts_rank:
-# ranking reads every match's whole vector (about 40 µs each, bench/README.md).
-POSTGRESQL_RANK_LIMIT = 500
+        return sql, [title, *score_params, match, limit, offset]
 
 
 class _PostgreSQL:
@@ -117,7 +119,7 @@ class _PostgreSQL:
             where += " AND kind = %s"
             params.append(kind)
         rank, rank_params = "", []
-        if total <= POSTGRESQL_RANK_LIMIT:
+        if total <= RANK_LIMIT:
             rank, rank_params = "ts_rank(document, to_tsquery('simple', %s)) DESC, ", [query]
         sql = (
             "SELECT id, kind, object_id, title, text, published_at FROM search_entry "

@@ -104,3 +104,17 @@ def test_an_activity_is_found_by_its_digest(found):
 def test_an_activity_is_found_by_its_place(found):
     _published(ActivityFactory, title="秋季联谊", place="杭州西溪湿地")
     assert found("西溪") == ["秋季联谊"]
+
+
+def test_a_text_that_says_the_word_more_often_comes_first(found):
+    _published(title="春季通讯", body="<p>本期提到一次奖学金。" + "其他消息。" * 20 + "</p>")
+    _published(title="秋季通讯", body="<p>奖学金评审、奖学金发放、奖学金答谢会。</p>", days_ago=30)
+    assert found("奖学金") == ["秋季通讯", "春季通讯"]
+
+
+def test_past_the_rank_limit_text_matches_come_newest_first(found, monkeypatch):
+    monkeypatch.setattr("search.selectors.RANK_LIMIT", 1)
+    _published(title="春季通讯", body="<p>本期提到一次奖学金。" + "其他消息。" * 20 + "</p>")
+    _published(title="秋季通讯", body="<p>奖学金评审、奖学金发放、奖学金答谢会。</p>", days_ago=30)
+    _published(title="奖学金名单", days_ago=60)
+    assert found("奖学金") == ["奖学金名单", "春季通讯", "秋季通讯"]

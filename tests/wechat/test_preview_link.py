@@ -170,6 +170,23 @@ def test_a_made_up_token_is_refused(emulator):
     assert LINK_GONE in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "query",
+    [{"t": "x" * 5000}, {"t": "链接"}, {"t": ""}, {}, {"t": ["a", "b"]}],
+)
+def test_odd_links_get_the_chinese_message_not_an_error(emulator, query):
+    for response in (Client().get(LINK, query), Client().post(LINK, query)):
+        assert response.status_code == 400
+        assert LINK_GONE in response.content.decode()
+
+
+@pytest.mark.parametrize("query", [{}, {"code": "x" * 5000, "state": "s"}, {"state": "链接"}])
+def test_odd_callbacks_get_the_chinese_message_not_an_error(emulator, query):
+    response = Client().get("/wechat/link/oauth/", query)
+    assert response.status_code == 400
+    assert LINK_GONE in response.content.decode()
+
+
 def test_a_link_works_only_once(client, push_editor, emulator):
     token = _qr_token(client, push_editor)
     _link_on_phone(token, emulator)

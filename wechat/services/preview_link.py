@@ -11,6 +11,7 @@ admin shows an openid.
 """
 
 import hashlib
+import logging
 import secrets
 
 from django.conf import settings
@@ -23,6 +24,8 @@ from editorial.actors import is_person
 from editorial.errors import InvalidValueError, NotAllowedError
 
 from ..models import PreviewLinkToken, PreviewRecipient
+
+logger = logging.getLogger(__name__)
 
 LINK_INVALID = _(
     "This link has expired or has already been used. Show the QR code again in the admin "
@@ -85,6 +88,7 @@ def preview_link_complete(*, token: str, openid: str) -> PreviewRecipient:
         recipient, _created = PreviewRecipient.objects.update_or_create(
             user=link.user, defaults={"openid": openid[:64], "linked_at": now}
         )
+    logger.info("User %s linked a WeChat for push previews", link.user_id)  # never the openid
     return recipient
 
 
@@ -101,4 +105,6 @@ def preview_recipient_unlink(*, user) -> bool:
         return False
     PreviewLinkToken.objects.filter(user=user).delete()
     deleted, _rows = PreviewRecipient.objects.filter(user=user).delete()
+    if deleted:
+        logger.info("User %s unlinked their WeChat for push previews", user.pk)
     return bool(deleted)

@@ -39,7 +39,7 @@ from editorial.selectors import APPROVED_ACTION
 from stats.models import FlushBatch
 from wechat.models import CallbackEvent
 
-from .models import Problem
+from .models import Problem, ProblemKind
 
 logger = logging.getLogger(__name__)
 
@@ -208,16 +208,35 @@ STEPS = {
 }
 
 
+def _failure_record(step: str, error: Exception) -> None:
+    """A failed step is a problem for the status page and the office admins' mail, once a day."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from core.redaction import redact
+
+    with translation.override(settings.LANGUAGE_CODE):
+        summary = gettext("Retention step %(step)s failed (%(error)s)") % {
+            "step": step,
+            "error": redact(f"{type(error).__name__}: {error}")[:300],
+        }
+    Problem.objects.get_or_create(
+        key=f"retention:{step}:{timezone.localdate().isoformat()}",
+        defaults={"kind": ProblemKind.TASK_FAILED, "summary": summary[:500]},
+    )
+
+
 def retention_run() -> dict[str, int]:
-    """Run every retention step; {step: rows deleted}. A step that fails is logged and the
-    others still run."""
+    """Run every retention step; {step: rows deleted, -1 if it failed}. A step that fails is
+    logged and recorded as a problem (status page, mail), and the others still run."""
     counts = {}
     for name, step in STEPS.items():
         try:
             counts[name] = step()
-        except Exception:
+        except Exception as error:
             logger.exception("Retention step %s failed", name)
             counts[name] = -1
+            _failure_record(name, error)
             continue
         logger.info("Retention: %s deleted=%d", name, counts[name])
     return counts

@@ -213,3 +213,17 @@ def test_emulator_logs_older_than_the_setting_are_trimmed(settings):
         assert len(state.inbox) == 1
     finally:
         server.stop()
+
+
+def test_a_failing_step_becomes_a_problem_and_the_others_still_run(settings, monkeypatch):
+    settings.RETENTION_STATS_BATCH_DAYS = 7
+    FlushBatch.objects.create(token="old", flushed_at=ago(days=8))
+
+    def broken():
+        raise RuntimeError("table is locked")
+
+    monkeypatch.setitem(retention.STEPS, "callback_events", broken)
+    counts = retention.retention_run()
+    assert counts["callback_events"] == -1
+    assert counts["stats_batches"] == 1
+    assert "callback_events" in Problem.objects.get(key__startswith="retention:").summary

@@ -131,3 +131,10 @@ def test_other_paths_are_still_logged(rf):
     )
     record.request = rf.get("/news/")
     assert health.HealthLogFilter().filter(record) is True
+
+
+def test_a_balancer_polling_fast_is_never_throttled(client, settings):
+    settings.LOGIN_IP_LIMITS = [(900, 1)]
+    settings.ACTIVITIES_SIGNUP_IP_LIMITS = [(60, 1)]
+    statuses = {client.get("/healthz").status_code for _ in range(60)}
+    assert statuses == {200}

@@ -77,7 +77,7 @@ def activity_detail(request, pk: int):
     )
 
 
-# What the confirmation of the sign-up just made went to, for its page to say once.
+# Where the confirmation of the sign-up just made (or cancelled) went, for its page to say once.
 SESSION_SENT = "activities_confirmation_sent"
 # The number a look-up code was sent to (waiting for the code), and the verified look-up.
 SESSION_LOOKUP_PHONE = "activities_lookup_phone"
@@ -130,11 +130,19 @@ def registration_cancel_view(request, token: str):
     registration = _registration_or_404(token)
     error = None
     if request.method == "POST":
+        was_cancelled = registration.status == RegistrationStatus.CANCELLED
         try:
-            registration_cancel(registration=registration)
+            registration = registration_cancel(registration=registration)
         except SignupError as exc:
             error = exc.message
         else:
+            if not was_cancelled:
+                visitor = visitor_of(request)
+                wechat = visitor.wechat and visitor.alumnus_id == registration.alumnus_id
+                request.session[SESSION_SENT] = {
+                    "registration": registration.pk,
+                    "to": _confirmation_destinations(registration, wechat=wechat),
+                }
             return redirect("activities:registration", token=token)
     return render(
         request,

@@ -460,3 +460,19 @@ def test_a_notification_being_sent_is_left_alone_by_the_scheduler(activity, mail
     assert notifications_dispatch_due() == 0
     assert notification_send(notification_id=notification.pk).state == NotificationState.SENDING
     assert mailoutbox == []
+
+
+def test_the_page_after_cancelling_says_where_the_confirmation_went(
+    client, activity, mailoutbox, django_capture_on_commit_callbacks, celery_eager
+):
+    registration = RegistrationFactory(activity=activity, email="wang@example.com")
+    token = registration_token(registration=registration)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(
+            reverse("activities:registration_cancel", args=[token]), follow=True
+        ).content.decode()
+
+    assert "报名已取消" in page
+    assert "确认信息已发送至 w***@example.com" in page
+    assert mailoutbox[0].to == ["wang@example.com"]

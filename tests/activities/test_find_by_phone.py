@@ -335,3 +335,12 @@ def test_the_list_costs_the_same_queries_for_two_or_five_sign_ups(
         response = client.get(url)
 
     assert response.content.decode().count('class="activity-item"') == 5
+
+
+def test_codes_older_than_a_day_are_deleted(client):
+    _ask(client, OTHER)
+    LookupCode.objects.update(created_at=timezone.now() - timedelta(days=1, minutes=1))
+
+    _ask(client)
+
+    assert LookupCode.objects.count() == 1

@@ -75,8 +75,8 @@ def lookup_code_send(*, phone: str, client: str) -> None:
     code = f"{secrets.randbelow(10**6):06d}"
     now = timezone.now()
     ttl = settings.ACTIVITIES_LOOKUP_CODE_TTL
-    # Codes are of no use after their ten minutes: the table keeps a day of them (for the
-    # office's questions), never the hashed numbers of every visitor since the start.
+    # Codes are of no use after their ten minutes: the table keeps a day of them at most,
+    # never the hashed number of every visitor since the start.
     LookupCode.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
     # Only the newest code of a number is ever checked (lookup_code_verify), so this one
     # replaces any earlier code.

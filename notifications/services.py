@@ -5,6 +5,11 @@ commit; `notification_send` claims it under a row lock and commits before it cal
 server or WeChat, then stores the answer, so a task that runs twice sends once. A retryable
 failure waits (exponential backoff) and tries again up to NOTIFICATIONS_RETRY_MAX attempts; a
 final failure is stored on the row, never raised. Nothing here can break the sign-up it follows.
+
+Another notification (a reminder, a waitlist or approval notice, a ticket) is a new `Kind`, its
+words in messages.py and a receiver that calls `registration_notify` with its kind (or, for
+another subject than a registration, a sibling that creates rows with its own `key`); sending,
+retries and the record come with it.
 """
 
 import logging

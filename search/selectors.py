@@ -183,7 +183,13 @@ class SearchResults:
                 with _index_scan(), connection.cursor() as cursor:
                     cursor.execute(sql, params)
                     found = backend.counted(cursor.fetchall(), names)
-            self._counts = {kind: found[kind] for kind in kinds() if kind in found}
+            # The kinds with most matches first (the filter's order).
+            self._counts = dict(
+                sorted(
+                    ((kind, found[kind]) for kind in kinds() if found.get(kind)),
+                    key=lambda pair: -pair[1],
+                )
+            )
         return self._counts
 
     def count(self) -> int:

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -248,40 +249,47 @@ def office_admin_emails() -> list[str]:
 def problems_notify(*, now=None) -> int:
     """Find new problems and mail every problem not mailed yet to the office admins, once.
 
-    Returns how many problems the mail named (0: no mail). A problem is marked mailed only
-    after the mail went out: a mail server that refuses raises, and the next run tries again.
+    Returns how many problems the mail named (0: no mail). The problems are locked while the
+    mail goes out (two runs at once: the second finds them taken) and marked mailed in the same
+    transaction: a mail server that refuses raises, nothing is marked, the next run tries again.
     """
     problems_find(now=now)
-    pending = list(Problem.objects.filter(mailed_at__isnull=True).order_by("found_at", "pk"))
-    if not pending:
-        return 0
     recipients = office_admin_emails()
-    if not recipients:
-        logger.warning("%d problems found, but no office admin has an e-mail address", len(pending))
-        return 0
+    with transaction.atomic():
+        pending = list(
+            Problem.objects.select_for_update(skip_locked=True)
+            .filter(mailed_at__isnull=True)
+            .order_by("found_at", "pk")
+        )
+        if not pending:
+            return 0
+        if not recipients:
+            logger.warning(
+                "%d problems found, but no office admin has an e-mail address", len(pending)
+            )
+            return 0
+        send_mail(*_problems_mail(pending), None, recipients)
+        Problem.objects.filter(pk__in=[problem.pk for problem in pending]).update(
+            mailed_at=timezone.now()
+        )
+    logger.info("Mailed %d problems to %d office admins", len(pending), len(recipients))
+    return len(pending)
+
+
+def _problems_mail(problems: list[Problem]) -> tuple[str, str]:
+    site_url = settings.SITE_URL.rstrip("/")
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("[%(site)s] System status: %(count)d new problems") % {
             "site": settings.SITE_NAME or _("Alumni association"),
-            "count": len(pending),
+            "count": len(problems),
         }
-        status_url = settings.SITE_URL.rstrip("/") + reverse("system_status")
-        lines = [
-            _("The system found these problems:"),
-            "",
-            *(
-                f"- {problem.summary}"
-                + (f"\n  {settings.SITE_URL.rstrip('/')}{problem.url}" if problem.url else "")
-                for problem in pending
-            ),
-            "",
-            _("System status: %(url)s") % {"url": status_url},
-        ]
-    send_mail(subject, "\n".join(lines), None, recipients)
-    Problem.objects.filter(pk__in=[problem.pk for problem in pending]).update(
-        mailed_at=timezone.now()
-    )
-    logger.info("Mailed %d problems to %d office admins", len(pending), len(recipients))
-    return len(pending)
+        lines = [_("The system found these problems:"), ""]
+        for problem in problems:
+            lines.append(f"- {problem.summary}")
+            if problem.url:
+                lines.append(f"  {site_url}{problem.url}")
+        lines += ["", _("System status: %(url)s") % {"url": site_url + reverse("system_status")}]
+    return subject, "\n".join(lines)
 
 
 def media_usage_measure() -> dict:

@@ -115,3 +115,32 @@ class RefusingBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("smtp down")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_send_one_mail(postgres_only):
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import OfficeAdminFactory
+
+    OfficeAdminFactory()
+    for _ in range(3):
+        PushFactory(state=PushState.FAILED)
+    barrier = threading.Barrier(2)
+
+    def run():
+        barrier.wait()
+        try:
+            problems_notify()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(mail.outbox) == 1
+    assert not Problem.objects.filter(mailed_at__isnull=True).exists()

@@ -477,6 +477,90 @@ CELERY_BEAT_SCHEDULE["payments-orders-query-late"] = {
     "schedule": timedelta(minutes=1),
 }
 
+# WeChat Pay API v3 (payments/: the gateway is the only caller). Under the emulator every value
+# defaults to the bundled payment emulator's: public merchant number and APIv3 key, RSA keys
+# generated into WECHATPAY_EMULATOR_KEY_DIR. `check --deploy` refuses all of them with DEBUG off.
+WECHATPAY_EMULATOR = env.bool("WECHATPAY_EMULATOR", default=WECHAT_EMULATOR)
+WECHATPAY_EMULATOR_HOST = env("WECHATPAY_EMULATOR_HOST", default="127.0.0.1")
+WECHATPAY_EMULATOR_PORT = env.int("WECHATPAY_EMULATOR_PORT", default=8766)
+WECHATPAY_EMULATOR_KEY_DIR = Path(
+    env("WECHATPAY_EMULATOR_KEY_DIR", default=str(DATA_DIR / "wechatpay-emulator"))
+)
+_pay_emulated = WECHATPAY_EMULATOR
+WECHATPAY_BASE_URL = env(
+    "WECHATPAY_BASE_URL",
+    default=(
+        f"http://{WECHATPAY_EMULATOR_HOST}:{WECHATPAY_EMULATOR_PORT}"
+        if _pay_emulated
+        else "https://api.mch.weixin.qq.com"
+    ),
+)
+WECHATPAY_MCHID = env(
+    "WECHATPAY_MCHID", default=wechatpay_constants.EMULATOR_MCHID if _pay_emulated else ""
+)
+# JSAPI payments are made by the Official Account's followers: its AppID, bound to the merchant.
+WECHATPAY_APPID = env("WECHATPAY_APPID", default=WECHAT_APP_ID)
+WECHATPAY_API_V3_KEY = env(
+    "WECHATPAY_API_V3_KEY",
+    default=wechatpay_constants.EMULATOR_API_V3_KEY if _pay_emulated else "",
+)
+WECHATPAY_PRIVATE_KEY_PATH = env(
+    "WECHATPAY_PRIVATE_KEY_PATH",
+    default=(
+        str(WECHATPAY_EMULATOR_KEY_DIR / wechatpay_constants.MERCHANT_PRIVATE_KEY_FILE)
+        if _pay_emulated
+        else ""
+    ),
+)
+WECHATPAY_SERIAL_NO = env(
+    "WECHATPAY_SERIAL_NO",
+    default=wechatpay_constants.EMULATOR_SERIAL_NO if _pay_emulated else "",
+)
+WECHATPAY_PLATFORM_PUBLIC_KEY_PATH = env(
+    "WECHATPAY_PLATFORM_PUBLIC_KEY_PATH",
+    default=(
+        str(WECHATPAY_EMULATOR_KEY_DIR / wechatpay_constants.PLATFORM_PUBLIC_KEY_FILE)
+        if _pay_emulated
+        else ""
+    ),
+)
+# The platform public key's ID (PUB_KEY_ID_…): answers and notifications signed with another
+# key (Wechatpay-Serial) are refused. Empty: not compared.
+WECHATPAY_PLATFORM_SERIAL = env(
+    "WECHATPAY_PLATFORM_SERIAL",
+    default=wechatpay_constants.EMULATOR_PLATFORM_SERIAL if _pay_emulated else "",
+)
+WECHATPAY_NOTIFY_URL = env(
+    "WECHATPAY_NOTIFY_URL", default=f"{SITE_URL.rstrip('/')}/payments/notify/"
+)
+WECHATPAY_TIMEOUT = env.float("WECHATPAY_TIMEOUT", default=10.0)
+# A notification whose Wechatpay-Timestamp is further than this from our clock is refused.
+WECHATPAY_NOTIFY_MAX_AGE = env.int("WECHATPAY_NOTIFY_MAX_AGE", default=300)
+WECHATPAY_NOTIFY_MAX_BYTES = 64 * 1024
+# An order still unpaid this long after it was made is queried (its notification may be lost);
+# one unpaid after WECHATPAY_ORDER_TTL is closed (a prepay_id is valid two hours).
+WECHATPAY_QUERY_AFTER = timedelta(seconds=env.int("WECHATPAY_QUERY_AFTER_SECONDS", default=60))
+WECHATPAY_ORDER_TTL = timedelta(minutes=env.int("WECHATPAY_ORDER_TTL_MINUTES", default=120))
+# The give page's preset amounts (yuan); any amount from ¥0.01 to DONATIONS_GIFT_MAX_AMOUNT.
+DONATIONS_ONLINE_PRESETS = [
+    Decimal(v) for v in env.list("DONATIONS_ONLINE_PRESETS", default=["50", "100", "200", "500"])
+]
+WECHATPAY_EMULATOR_STATE_FILE = env(
+    "WECHATPAY_EMULATOR_STATE_FILE", default=str(DATA_DIR / "wechatpay-emulator.json")
+)
+# The payment emulator's Django side (`manage.py wechatpay_emulator`): installed only while on.
+if WECHATPAY_EMULATOR:
+    INSTALLED_APPS.append("payments_emulator")
+CELERY_BEAT_SCHEDULE["payments-orders-query-late"] = {
+    "task": "payments.tasks.orders_query_late_task",
+    "schedule": timedelta(minutes=1),
+}
+# WeChat Pay has a day's trade bill from about 10:00 the next morning [unconfirmed].
+CELERY_BEAT_SCHEDULE["payments-reconcile-daily"] = {
+    "task": "payments.tasks.reconcile_yesterday_task",
+    "schedule": crontab(hour=10, minute=30),
+}
+
 # WeChat pushes (wechat/services/)
 # The account asks its administrator to confirm every send to all followers in WeChat (API
 # mass-send protection); a send not confirmed within WECHAT_PUSH_CONFIRM_TIMEOUT has failed.

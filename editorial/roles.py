@@ -50,6 +50,11 @@ CHANNEL_LOG_MODELS = [
 FINANCE_MODELS = [
     ("donations", "gift"),
 ]
+ONLINE_GIVING_MODELS = [
+    ("payments", "onlineorder"),
+    ("payments", "reconciliation"),
+    ("payments", "discrepancy"),
+]
 TRAIL_MODELS = [
     ("editorial", "reviewcomment"),
     ("editorial", "revision"),
@@ -81,6 +86,10 @@ DONATIONS_OFFICER_PERMS = (
     _codes(FINANCE_MODELS, ["view", "add", "change", "delete"])
     | _codes([("donations", "donationproject"), ("alumni", "alumnus")], ["view"])
     | _codes(TRAIL_MODELS, ["view"])
+    # Online giving: orders are written by the system only; the officer reads them and the
+    # daily reconciliation, and resolves its differences.
+    | _codes(ONLINE_GIVING_MODELS, ["view"])
+    | {("payments", "change_discrepancy")}
 )
 
 ROLE_PERMISSIONS = {

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -86,3 +87,77 @@ class OnlineOrder(models.Model):
     @property
     def shown_name(self) -> str:
         return _("Anonymous donor") if self.anonymous or not self.donor_name else self.donor_name
+
+
+class Reconciliation(models.Model):
+    """One day's trade bill compared with the gifts recorded from online orders."""
+
+    bill_date = models.DateField(_("bill date"), unique=True)
+    checked_at = models.DateTimeField(_("checked at"), default=timezone.now)
+    bill_count = models.PositiveIntegerField(_("payments in the bill"), default=0)
+    bill_total_fen = models.BigIntegerField(default=0)
+    recorded_count = models.PositiveIntegerField(_("gifts recorded"), default=0)
+    recorded_total_fen = models.BigIntegerField(default=0)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("daily reconciliation")
+        verbose_name_plural = _("daily reconciliations")
+        ordering = ["-bill_date"]
+
+    def __str__(self):
+        return f"{self.bill_date:%Y-%m-%d}"
+
+    @property
+    def bill_total(self) -> Decimal:
+        return Decimal(self.bill_total_fen) / 100
+
+    @property
+    def recorded_total(self) -> Decimal:
+        return Decimal(self.recorded_total_fen) / 100
+
+
+class DiscrepancyKind(models.TextChoices):
+    MISSING = "missing", _("Paid but not recorded")
+    EXTRA = "extra", _("Recorded but not in the bill")
+    AMOUNT = "amount", _("Amounts differ")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class Discrepancy(models.Model):
+    """A difference between the trade bill and our records, for the donations officer."""
+
+    reconciliation = models.ForeignKey(
+        Reconciliation, on_delete=models.CASCADE, related_name="discrepancies"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=DiscrepancyKind.choices)
+    out_trade_no = models.CharField(_("order number"), max_length=32)
+    transaction_id = models.CharField(_("WeChat Pay transaction"), max_length=32, blank=True)
+    bill_fen = models.BigIntegerField(null=True, blank=True)
+    recorded_fen = models.BigIntegerField(null=True, blank=True)
+    order = models.ForeignKey(
+        OnlineOrder, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("order")
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+
+    class Meta:
+        verbose_name = _("difference")
+        verbose_name_plural = _("differences")
+        ordering = ["resolved_at", "-reconciliation__bill_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reconciliation", "kind", "out_trade_no"], name="discrepancy_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.out_trade_no}"

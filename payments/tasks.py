@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from .reconciliation import reconcile_yesterday
 from .services import online_giving_enabled, orders_query_late
 
 
@@ -10,3 +11,10 @@ def orders_query_late_task() -> int:
     if not online_giving_enabled():
         return 0
     return orders_query_late()
+
+
+@shared_task(acks_late=True)
+def reconcile_yesterday_task() -> None:
+    """Beat, daily at 10:30 (Asia/Shanghai): yesterday's trade bill against the recorded gifts."""
+    if online_giving_enabled():
+        reconcile_yesterday()

@@ -133,6 +133,14 @@ def test_a_too_long_query_is_refused_with_a_message(client):
         "校庆 & | ! <->",
         "title_tokens:校庆",
         "^校庆",
+        "Ⅻ ① ﬁ ǅ",
+        "สวัสดีครับ",
+        "مرحبا",
+        "こんにちは カタカナ",
+        "한국어 검색",
+        "a" * 45,
+        "e\u0301t\u0301e\u0301",
+        "\u200b\ufeff",
     ],
 )
 def test_odd_queries_never_fail(client, query):

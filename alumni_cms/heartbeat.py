@@ -39,13 +39,25 @@ _WORKER_SOURCE = "worker:{hostname}"
 
 def worker_heartbeat_record(*, hostname: str) -> float:
     """Stamp now as the last sign of life of the worker `hostname` (its own key, so workers
-    never overwrite each other's), and add it to the list of known workers if it is new."""
+    never overwrite each other's), add it to the list of known workers if it is new, and drop
+    from the list workers whose stamp has expired (gone for a week: retired or renamed hosts)."""
     now = heartbeat_record(source=_WORKER_SOURCE.format(hostname=hostname))
     names = cache.get(_WORKERS_KEY) or []
-    if hostname not in names:
-        # Two new workers at once may drop one name: each adds itself again at its next beat.
-        cache.set(_WORKERS_KEY, sorted({*names, hostname}), timeout=_KEEP_SECONDS)
+    alive = set(workers_last_of(names)) | {hostname}
+    if alive != set(names):
+        # Two workers changing the list at once may drop a name: each adds itself again at
+        # its next beat.
+        cache.set(_WORKERS_KEY, sorted(alive), timeout=_KEEP_SECONDS)
     return now
+
+
+def workers_last_of(names: list[str]) -> dict[str, float]:
+    """{name: last stamp} of those of `names` whose stamp has not expired."""
+    if not names:
+        return {}
+    keys = {name: _KEY.format(source=_WORKER_SOURCE.format(hostname=name)) for name in names}
+    found = cache.get_many(list(keys.values()))
+    return {name: found[key] for name, key in keys.items() if key in found}
 
 
 def workers_last() -> dict[str, float | None]:

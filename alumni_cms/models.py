@@ -14,6 +14,7 @@ class ProblemKind(models.TextChoices):
     SEGMENT_SYNC_FAILED = "segment_sync_failed", _("Segment sync failed")
     SEGMENT_SYNC_STUCK = "segment_sync_stuck", _("Segment sync stuck")
     TASK_FAILED = "task_failed", _("Background task failed")
+    DISK_FULL = "disk_full", _("Disk almost full")
 
 
 class Problem(models.Model):

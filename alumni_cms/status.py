@@ -21,6 +21,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -175,7 +176,28 @@ def segment_syncs_stuck(*, now=None) -> list[Found]:
     ]
 
 
+def media_disk_full(*, now=None) -> list[Found]:
+    """The disk holding MEDIA_ROOT at OPS_DISK_ALERT_PERCENT or more, as last measured."""
+    usage = cache.get(MEDIA_USAGE_KEY) or {}
+    if not usage.get("disk_total"):
+        return []
+    percent = 100 * usage["disk_used"] / usage["disk_total"]
+    if percent < settings.OPS_DISK_ALERT_PERCENT:
+        return []
+    day = timezone.localdate(now or timezone.now()).isoformat()
+    return [
+        Found(
+            key=f"disk:{day}",
+            kind=ProblemKind.DISK_FULL,
+            summary=_("The disk of the uploaded files is %(percent)d%% full (%(free)s free)")
+            % {"percent": percent, "free": filesizeformat(usage.get("disk_free", 0))},
+            url=reverse("system_status"),
+        )
+    ]
+
+
 FINDERS = (
+    media_disk_full,
     pushes_failed,
     pushes_stuck,
     follower_syncs_failed,

@@ -58,3 +58,12 @@ def test_a_worker_stamps_itself_on_its_timer(settings):
     finally:
         step.stop(worker)
         timer.stop()
+
+
+def test_a_worker_gone_for_a_week_leaves_the_list_at_another_workers_beat():
+    from django.core.cache import cache
+
+    worker_heartbeat_record(hostname="celery@retired")
+    cache.delete("alumni_cms:heartbeat:worker:celery@retired")  # its stamp expired
+    worker_heartbeat_record(hostname="celery@live")
+    assert set(workers_last()) == {"celery@live"}

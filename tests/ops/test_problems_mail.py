@@ -144,3 +144,26 @@ def test_two_runs_at_once_send_one_mail(postgres_only):
         thread.join()
     assert len(mail.outbox) == 1
     assert not Problem.objects.filter(mailed_at__isnull=True).exists()
+
+
+def test_a_nearly_full_media_disk_is_mailed_once_a_day(office_admin, settings):
+    from django.core.cache import cache
+
+    from alumni_cms.status import MEDIA_USAGE_KEY
+
+    settings.OPS_DISK_ALERT_PERCENT = 90
+    cache.set(MEDIA_USAGE_KEY, {"disk_total": 100 * 2**30, "disk_used": 95 * 2**30,
+                                "disk_free": 5 * 2**30, "bytes": 1, "files": 1})  # fmt: skip
+    problems_notify()
+    problems_notify()
+    assert len(mail.outbox) == 1
+    assert "95%" in mail.outbox[0].body
+
+
+def test_a_media_disk_with_room_is_no_problem(office_admin):
+    from django.core.cache import cache
+
+    from alumni_cms.status import MEDIA_USAGE_KEY
+
+    cache.set(MEDIA_USAGE_KEY, {"disk_total": 100, "disk_used": 50, "disk_free": 50})
+    assert problems_notify() == 0

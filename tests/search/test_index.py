@@ -102,3 +102,15 @@ def test_migrate_rebuilds_an_index_that_misses_published_items(found):
     search_reindex_after_migrate(sender=None)
     assert search_index_is_current()
     assert found("迁移") == ["迁移前的新闻"]
+
+
+def test_the_demo_content_is_searchable_once_loaded(settings, tmp_path, found):
+    from alumni_cms.demo.loader import demo_load
+
+    settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path
+    demo_load()
+    assert search_index_is_current()
+    assert SearchEntry.objects.count() > 0
+    article = Article.objects.filter(state=State.PUBLISHED).first()
+    assert article.title in found(article.title)

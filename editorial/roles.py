@@ -54,6 +54,7 @@ ONLINE_GIVING_MODELS = [
     ("payments", "onlineorder"),
     ("payments", "reconciliation"),
     ("payments", "discrepancy"),
+    ("payments", "refund"),
 ]
 TRAIL_MODELS = [
     ("editorial", "reviewcomment"),
@@ -89,7 +90,7 @@ DONATIONS_OFFICER_PERMS = (
     # Online giving: orders are written by the system only; the officer reads them and the
     # daily reconciliation, and resolves its differences.
     | _codes(ONLINE_GIVING_MODELS, ["view"])
-    | {("payments", "change_discrepancy")}
+    | {("payments", "change_discrepancy"), ("payments", "add_refund")}
 )
 
 ROLE_PERMISSIONS = {

@@ -3,14 +3,16 @@ reconciliation whose differences the donations officer resolves with a note."""
 
 from decimal import Decimal
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from core.money import yuan
 from editorial.errors import NotAllowedError
 
-from .models import Discrepancy, OnlineOrder, Reconciliation
+from .models import Discrepancy, OnlineOrder, Reconciliation, Refund, RefundState
 from .reconciliation import discrepancy_resolve
+from .refunds import RefundError, refund_approve, refund_reject, refund_request
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -118,3 +120,80 @@ class DiscrepancyAdmin(admin.ModelAdmin):
             discrepancy_resolve(discrepancy=obj, by=request.user, note=obj.resolution)
         except (NotAllowedError, ValueError) as exc:
             self.message_user(request, str(exc), messages.ERROR)
+
+
+class RefundForm(forms.ModelForm):
+    """Asking for a refund: the service runs when the form is validated, so its refusals (not
+    paid, more than is left, no permission) are the form's errors."""
+
+    amount = forms.DecimalField(label=_("amount (yuan)"), max_digits=14, decimal_places=2)
+    user = None
+
+    class Meta:
+        model = Refund
+        fields = ("order", "reason")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.refund = refund_request(
+                order=data["order"], amount=data["amount"], reason=data["reason"], by=self.user
+            )
+        except (NotAllowedError, RefundError) as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return data
+
+
+@admin.register(Refund)
+class RefundAdmin(admin.ModelAdmin):
+    """Asking is adding a refund; approving is an action that refuses the requester."""
+
+    form = RefundForm
+    list_display = ("out_refund_no", "order", "amount_yuan", "reason", "state",
+                    "requested_by", "decided_by", "error")  # fmt: skip
+    list_filter = ("state",)
+    raw_id_fields = ("order",)
+    actions = ["approve", "reject"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("amount (yuan)"), ordering="amount_fen")
+    def amount_yuan(self, obj):
+        return yuan(obj.amount)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        # The form's clean() asked for the refund (refunds.refund_request); nothing to save.
+        obj.pk, obj.amount_fen = form.refund.pk, form.refund.amount_fen
+        obj.out_refund_no = form.refund.out_refund_no
+
+    @admin.action(description=_("Approve and send to WeChat Pay"))
+    def approve(self, request, queryset):
+        for refund in queryset:
+            try:
+                refund = refund_approve(refund=refund, by=request.user)
+            except (NotAllowedError, RefundError) as exc:
+                self.message_user(request, f"{refund.out_refund_no}: {exc}", messages.ERROR)
+                continue
+            level = messages.ERROR if refund.state == RefundState.FAILED else messages.SUCCESS
+            self.message_user(
+                request, f"{refund.out_refund_no}: {refund.get_state_display()}", level
+            )
+
+    @admin.action(description=_("Reject"))
+    def reject(self, request, queryset):
+        for refund in queryset:
+            try:
+                refund_reject(refund=refund, by=request.user, note=_("Rejected in the admin"))
+            except (NotAllowedError, RefundError) as exc:
+                self.message_user(request, f"{refund.out_refund_no}: {exc}", messages.ERROR)

@@ -161,3 +161,57 @@ class Discrepancy(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.out_trade_no}"
+
+
+class RefundState(models.TextChoices):
+    REQUESTED = "requested", _("Awaiting approval")
+    SENT = "sent", _("Sent to WeChat Pay")
+    REJECTED = "rejected", _("Rejected")
+    FAILED = "failed", _("Failed")
+
+
+class Refund(models.Model):
+    """A refund of an online gift: asked for by one person, approved by another, then sent."""
+
+    order = models.ForeignKey(
+        OnlineOrder, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("order")
+    )
+    out_refund_no = models.CharField(_("refund number"), max_length=64, unique=True)
+    amount_fen = models.PositiveBigIntegerField(_("amount (fen)"))
+    reason = models.CharField(_("reason"), max_length=80)
+    state = models.CharField(
+        _("state"), max_length=16, choices=RefundState.choices, default=RefundState.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved or rejected by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    refund_id = models.CharField(_("WeChat Pay refund"), max_length=64, blank=True)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="refund_positive")
+        ]
+
+    def __str__(self):
+        return f"{self.out_refund_no} {yuan(self.amount)}"
+
+    @property
+    def amount(self) -> Decimal:
+        return (Decimal(self.amount_fen) / 100).quantize(Decimal("0.01"))

@@ -85,21 +85,23 @@ def reconcile_day(*, day: date, gateway: WeChatPayGateway | None = None) -> Reco
         order.out_trade_no: order
         for order in OnlineOrder.objects.filter(state=OrderState.PAID, paid_at__range=(start, end))
     }
-    by_number = {line.out_trade_no: line for line in lines}
+    by_number = {line.out_trade_no: line for line in lines if line.trade_state != "REFUND"}
+    refunded = {line.out_trade_no: line for line in lines if line.trade_state == "REFUND"}
     others = {
         order.out_trade_no: order
         for order in OnlineOrder.objects.filter(
-            out_trade_no__in=[no for no in by_number if no not in paid]
+            out_trade_no__in=[no for no in [*by_number, *refunded] if no not in paid]
         )
     }
     found = []
+    for no, line in refunded.items():
+        found.append((DiscrepancyKind.REFUNDED, line, paid.get(no) or others.get(no)))
     for no, line in by_number.items():
         order = paid.get(no)
-        if line.trade_state == "REFUND":
-            found.append((DiscrepancyKind.REFUNDED, line, order or others.get(no)))
-        elif order is None:
+        if order is None:
             other = others.get(no)
-            if other is None or other.state != OrderState.PAID:
+            # A payment refunded in full is listed as refunded, not as missing.
+            if no not in refunded and (other is None or other.state != OrderState.PAID):
                 found.append((DiscrepancyKind.MISSING, line, other))
         elif order.amount_fen != line.total_fen:
             found.append((DiscrepancyKind.AMOUNT, line, order))
@@ -109,8 +111,8 @@ def reconcile_day(*, day: date, gateway: WeChatPayGateway | None = None) -> Reco
     with transaction.atomic():
         run, _created = Reconciliation.objects.select_for_update().get_or_create(bill_date=day)
         run.checked_at = timezone.now()
-        run.bill_count = sum(1 for line in lines if line.trade_state == "SUCCESS")
-        run.bill_total_fen = sum(line.total_fen for line in lines if line.trade_state == "SUCCESS")
+        run.bill_count = len(by_number)
+        run.bill_total_fen = sum(line.total_fen for line in by_number.values())
         run.recorded_count = len(paid)
         run.recorded_total_fen = sum(order.amount_fen for order in paid.values())
         run.error = ""

@@ -339,6 +339,16 @@ class PayEmulatorState:
                 _yuan(order["total"]), "0.00", "",
             ]  # fmt: skip
             lines.append(",".join(f"`{v}" for v in values))
+            for out_refund_no, refund in self.refunds.items():
+                answer = refund["answer"]
+                if answer["out_trade_no"] != order["out_trade_no"]:
+                    continue
+                refund_values = list(values)
+                refund_values[9] = "REFUND"
+                refund_values[14], refund_values[15] = answer["refund_id"], out_refund_no
+                refund_values[16] = _yuan(answer["amount"]["refund"])
+                refund_values[18], refund_values[19] = "ORIGINAL", "SUCCESS"
+                lines.append(",".join(f"`{v}" for v in refund_values))
         lines.append(
             "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
         )

@@ -10,6 +10,7 @@ times a minute at most. No login, no page cache, no throttle, no session, no acc
 """
 
 import logging
+import os
 import threading
 import time
 import uuid
@@ -99,8 +100,6 @@ def _broker_connects(url: str) -> bool:
 
 
 def _writable(folder: Path) -> bool:
-    import os
-
     return os.access(folder, os.W_OK)
 
 

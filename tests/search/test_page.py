@@ -192,3 +192,23 @@ def test_search_pages_are_not_kept_in_the_page_cache(client, settings):
     assert "no-cache" in response["Cache-Control"]
     _published(title="图书馆新馆开放")
     assert _page(client, q="图书馆").count('class="search-hit"') == 2
+
+
+def test_search_operators_typed_by_a_person_are_plain_words(client):
+    _published(title="校庆新闻")
+    _published(title="图书馆新闻")
+    assert 'class="search-hit"' not in _page(client, q="校庆 OR 图书馆")
+    assert 'class="search-hit"' not in _page(client, q="新闻 NOT 校庆")
+
+
+def test_a_kind_that_is_not_a_kind_never_reaches_the_query(client):
+    _published(title="图书馆新闻")
+    html = _page(client, q="图书馆", kind='article" OR "x')
+    assert html.count('class="search-hit"') == 1
+
+
+def test_the_page_speaks_english_when_asked(client):
+    _published(title="图书馆新闻")
+    html = client.get(URL, {"q": "图书馆"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 result for “图书馆”" in html
+    assert "News article 1</a>" in html

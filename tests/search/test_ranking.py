@@ -118,3 +118,14 @@ def test_past_the_rank_limit_text_matches_come_newest_first(found, monkeypatch):
     _published(title="秋季通讯", body="<p>奖学金评审、奖学金发放、奖学金答谢会。</p>", days_ago=30)
     _published(title="奖学金名单", days_ago=60)
     assert found("奖学金") == ["奖学金名单", "春季通讯", "秋季通讯"]
+
+
+def test_each_term_reaches_the_database_quoted_as_a_plain_word(found):
+    """Terms are letters and digits, and each is quoted for the database too: even one spelt
+    like an operator is a word to look for."""
+    from search.selectors import SearchResults
+    from search.text import Term
+
+    _published(title="Rock OR Roll 音乐节", author="编辑部")
+    hits = SearchResults([Term("OR", ("OR",))])[0:10]
+    assert [str(hit.title) for hit in hits] == ["Rock <mark>OR</mark> Roll 音乐节"]

@@ -466,9 +466,9 @@ WECHATPAY_ORDER_TTL = timedelta(minutes=env.int("WECHATPAY_ORDER_TTL_MINUTES", d
 DONATIONS_ONLINE_PRESETS = [
     Decimal(v) for v in env.list("DONATIONS_ONLINE_PRESETS", default=["50", "100", "200", "500"])
 ]
-WECHATPAY_EMULATOR_STATE_FILE = env(
-    "WECHATPAY_EMULATOR_STATE_FILE", default=str(DATA_DIR / "wechatpay-emulator.json")
-)
+# A CJK font for the donor's certificate image (payments/certificate.py); empty: the usual
+# Noto CJK / WenQuanYi paths are tried, and without any font no certificate is offered.
+WECHATPAY_CERTIFICATE_FONT = env("WECHATPAY_CERTIFICATE_FONT", default="")
 # The payment emulator's Django side (`manage.py wechatpay_emulator`): installed only while on.
 if WECHATPAY_EMULATOR:
     INSTALLED_APPS.append("payments_emulator")

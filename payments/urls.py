@@ -9,4 +9,9 @@ urlpatterns = [
     path("orders/<str:out_trade_no>/", views.pay, name="pay"),
     path("orders/<str:out_trade_no>/state/", views.order_state, name="state"),
     path("orders/<str:out_trade_no>/thanks/", views.thanks, name="thanks"),
+    path(
+        "orders/<str:out_trade_no>/certificate.png",
+        views.certificate_image,
+        name="certificate",
+    ),
 ]

@@ -8,7 +8,7 @@ is read from the user agent: it only chooses the way to pay, it grants nothing.
 
 import segno
 from django.conf import settings
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from audience.views import SESSION_OPENID, follower_required
 from donations.models import DonationProject
 
+from . import certificate
 from .errors import PaymentError
 from .forms import GiveForm
 from .gateway import WeChatPayGateway
@@ -137,6 +138,20 @@ def thanks(request, out_trade_no: str):
             "order": order,
             "project": order.project,
             "State": OrderState,
+            "certificate": order.state == OrderState.PAID and certificate.available(),
             "state_url": reverse("payments:state", kwargs={"out_trade_no": order.out_trade_no}),
         },
     )
+
+
+@never_cache
+def certificate_image(request, out_trade_no: str):
+    """The donor's certificate (PNG); `?amount=0` leaves the amount off."""
+    order = _order(out_trade_no)
+    try:
+        png = certificate.certificate_png(order, show_amount=request.GET.get("amount") != "0")
+    except ValueError as exc:
+        raise Http404 from exc
+    response = HttpResponse(png, content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="certificate-{order.out_trade_no}.png"'
+    return response

@@ -1,7 +1,7 @@
 """Keeping the search index current: an item is in it exactly while it is published."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Count
 
 from editorial.html import html_to_text
@@ -107,8 +107,15 @@ def search_index_is_current() -> bool:
     ) and set(held) <= {kind_of(model) for model in content_models()}
 
 
-def search_reindex_after_migrate(sender, **kwargs) -> None:
+def search_reindex_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     """post_migrate: rebuild the index when it does not match the published items (the first
-    migrate of a database that has content, items written while the index was missing)."""
+    migrate of a database that has content, items written while the index was missing).
+    Nothing when a migration to an earlier state left the index or a content table out."""
+    if using != DEFAULT_DB_ALIAS:
+        return
+    tables = set(connections[using].introspection.table_names())
+    needed = [SearchEntry, *content_models()]
+    if any(model._meta.db_table not in tables for model in needed):
+        return
     if not search_index_is_current():
         search_reindex()

@@ -114,3 +114,13 @@ def test_the_demo_content_is_searchable_once_loaded(settings, tmp_path, found):
     assert SearchEntry.objects.count() > 0
     article = Article.objects.filter(state=State.PUBLISHED).first()
     assert article.title in found(article.title)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_the_index_away_and_back_rebuilds_it(found):
+    """post_migrate is sent after any migrate, also one that removed the index's table: the
+    rebuild then waits for the table instead of failing, and fills it once it is back."""
+    ArticleFactory(title="迁移前后的新闻", state=State.PUBLISHED)
+    call_command("migrate", "search", "zero", verbosity=0)
+    call_command("migrate", "search", verbosity=0)
+    assert found("迁移") == ["迁移前后的新闻"]

@@ -9,6 +9,7 @@ so even a second writer that slipped past the lock could not link a second gift.
 """
 
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,6 +32,7 @@ from .models import OnlineOrder, OrderState, TradeType
 logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
+SOURCE = re.compile(r"[A-Za-z0-9_.:-]+")
 
 
 class GiveError(Exception):
@@ -80,12 +82,22 @@ def amount_to_fen(amount: Decimal) -> int:
     return int(amount * 100)
 
 
+def clean_source(value: str) -> str:
+    """A give link's ?src= as stored: letters, digits, - _ . : only, at most 32; else empty."""
+    value = (value or "").strip()[:32]
+    return value if SOURCE.fullmatch(value) else ""
+
+
 def online_giving_enabled() -> bool:
     return bool(settings.WECHATPAY_MCHID)
 
 
 def order_create(
-    *, donation: Donation, openid: str = "", gateway: WeChatPayGateway | None = None
+    *,
+    donation: Donation,
+    openid: str = "",
+    source: str = "",
+    gateway: WeChatPayGateway | None = None,
 ) -> OnlineOrder:
     """Make an order at WeChat Pay: JSAPI for a reader in WeChat (`openid`), Native otherwise.
 
@@ -103,6 +115,7 @@ def order_create(
         anonymous=donation.anonymous,
         message=donation.message.strip(),
         openid=openid,
+        source=clean_source(source),
         trade_type=TradeType.JSAPI if openid else TradeType.NATIVE,
     )
     gateway = gateway or WeChatPayGateway()

@@ -58,6 +58,7 @@ def give(request, pk: int):
                     message=data["message"],
                 ),
                 openid=openid,
+                source=request.GET.get("src", ""),
             )
         except GiveError as exc:
             error = exc.message

@@ -462,6 +462,8 @@ WECHATPAY_NOTIFY_MAX_BYTES = 64 * 1024
 # one unpaid after WECHATPAY_ORDER_TTL is closed (a prepay_id is valid two hours).
 WECHATPAY_QUERY_AFTER = timedelta(seconds=env.int("WECHATPAY_QUERY_AFTER_SECONDS", default=60))
 WECHATPAY_ORDER_TTL = timedelta(minutes=env.int("WECHATPAY_ORDER_TTL_MINUTES", default=120))
+# Orders made from one client address (each asks WeChat Pay for an order): (seconds, at most).
+PAYMENTS_ORDER_IP_LIMITS = [(600, 20), (86400, 100)]
 # The give page's preset amounts (yuan); any amount from ¥0.01 to DONATIONS_GIFT_MAX_AMOUNT.
 DONATIONS_ONLINE_PRESETS = [
     Decimal(v) for v in env.list("DONATIONS_ONLINE_PRESETS", default=["50", "100", "200", "500"])

@@ -12,10 +12,12 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from audience.views import SESSION_OPENID, follower_required
+from core.throttle import Throttled, client_ip, throttle
 from donations.models import DonationProject
 
 from . import certificate
@@ -48,6 +50,21 @@ def give(request, pk: int):
     error = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        try:
+            throttle([f"give:{client_ip(request)}"], settings.PAYMENTS_ORDER_IP_LIMITS)
+        except Throttled as exc:
+            minutes = max(1, exc.retry_after // 60)
+            error = ngettext(
+                "Too many orders from your network. Please try again in %(minutes)d minute.",
+                "Too many orders from your network. Please try again in %(minutes)d minutes.",
+                minutes,
+            ) % {"minutes": minutes}
+            return render(
+                request,
+                "payments/give.html",
+                {"project": project, "form": form, "error": error, "in_wechat": bool(openid)},
+                status=429,
+            )
         try:
             order = order_create(
                 donation=Donation(

@@ -173,3 +173,13 @@ def test_a_paid_orders_payment_page_sends_to_the_thank_you_page(client, pay_emul
     order = OnlineOrderFactory(state=OrderState.CLOSED)
     response = client.get(f"/payments/orders/{order.out_trade_no}/")
     assert response["Location"] == f"/payments/orders/{order.out_trade_no}/thanks/"
+
+
+def test_orders_from_one_address_are_limited(client, pay_emulator, project, settings):
+    settings.PAYMENTS_ORDER_IP_LIMITS = [(600, 2)]
+    assert _give(client, project).status_code == 302
+    assert _give(client, project).status_code == 302
+    refused = _give(client, project)
+    assert refused.status_code == 429
+    assert "10 分钟" in refused.content.decode()
+    assert OnlineOrder.objects.count() == 2

@@ -144,7 +144,8 @@ def _index_scan():
 
     The planner prices `@@` as cheap and picks a sequential scan when a word is in most items,
     which opens every item's vector (200 ms at 10,000 items); the index's bitmap answers
-    without opening any (20 ms). SET LOCAL ends with the transaction.
+    without opening any (20 ms). In a transaction of its own, as SET LOCAL lasts until the
+    outermost one ends; inside a caller's transaction the setting is put back afterwards.
     """
     if connection.vendor != "postgresql":
         yield
@@ -152,6 +153,7 @@ def _index_scan():
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         yield
+        cursor.execute("SET LOCAL enable_seqscan = DEFAULT")
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from editorial.models import State
@@ -129,3 +130,12 @@ def test_each_term_reaches_the_database_quoted_as_a_plain_word(found):
     _published(title="Rock OR Roll 音乐节", author="编辑部")
     hits = SearchResults([Term("OR", ("OR",))])[0:10]
     assert [str(hit.title) for hit in hits] == ["Rock <mark>OR</mark> Roll 音乐节"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+def test_a_search_inside_a_transaction_leaves_the_planner_as_it_was(found):
+    _published(title="图书馆新闻")
+    assert found("图书馆") == ["图书馆新闻"]  # the test runs inside a transaction
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"

@@ -519,6 +519,8 @@ WECHAT_RETRY_MAX = env.int("WECHAT_RETRY_MAX", default=8)
 # mode, which still needs its own approval.
 WECHAT_PUSH_ON_APPROVAL = env("WECHAT_PUSH_ON_APPROVAL", default="")
 WECHAT_TAGS_CACHE_SECONDS = 60
+# Hosts a custom-menu link may open besides SITE_URL's own (https only; issue 13).
+WECHAT_MENU_URL_HOSTS = env.list("WECHAT_MENU_URL_HOSTS", default=["mp.weixin.qq.com"])
 
 # Audience (WeChat followers, binding to alumni records, segments as WeChat tags)
 # Dotted path of the class that delivers binding codes; the default e-mails them and prints

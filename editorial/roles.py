@@ -26,6 +26,7 @@ CONTENT_MODELS = [
     ("activities", "activity"),
     ("alumni", "alumniprofile"),
     ("donations", "donationproject"),
+    ("surveys", "survey"),
 ]
 SUPPORT_MODELS = [
     ("articles", "articlephoto"),
@@ -34,11 +35,14 @@ SUPPORT_MODELS = [
     ("activities", "registration"),
     ("alumni", "alumnus"),
     ("alumni", "branch"),
+    ("surveys", "question"),
 ]
 # The publishing channel's and the audience's models (installed apps the roles also cover).
 CHANNEL_MODELS = [
     ("wechat", "push"),
     ("wechat", "pushitem"),
+    ("wechat", "menu"),
+    ("wechat", "menuversion"),
 ]
 CHANNEL_LOG_MODELS = [
     ("wechat", "pushevent"),
@@ -74,6 +78,7 @@ EDITOR_PERMS = (
     | _codes(TRAIL_MODELS, ["view"])
     | _codes(CHANNEL_MODELS, ["view", "add", "change"])
     | _codes(CHANNEL_LOG_MODELS, ["view"])
+    | {("surveys", "view_results")}
 )
 REVIEWER_PERMS = (
     EDITOR_PERMS

@@ -446,3 +446,7 @@ def _position(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+# The custom menu editor (issue 13) registers its own admin.
+from . import menu_admin  # noqa: E402, F401

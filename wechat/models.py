@@ -452,3 +452,7 @@ class PreviewLinkToken(models.Model):
 
     def __str__(self):
         return self.digest[:12]
+
+
+# The custom menus live in their own module (issue 13); imported here so Django sees them.
+from .menu_models import Menu, MenuVersion, MenuVersionState  # noqa: E402, F401

@@ -48,3 +48,29 @@ def pushes_dispatch_due_task() -> int:
 def push_drafts_cleanup_task() -> int:
     """Delete drafts no push needs any more (run by beat every hour). Safe to run twice."""
     return push_drafts_cleanup()
+
+
+@shared_task(
+    name="wechat.tasks.menu_publish_task",
+    bind=True,
+    acks_late=True,
+    max_retries=settings.WECHAT_RETRY_MAX,
+)
+def menu_publish_task(self, version_id: int) -> str:
+    """Publish an approved menu version to WeChat. Safe to run twice (see menu_publish);
+    retried with backoff after a retryable WeChat error, then recorded as failed."""
+    from .errors import RetryableError
+    from .services.menu import menu_publish, menu_publish_failed
+
+    try:
+        version = menu_publish(version_id=version_id)
+    except RetryableError as exc:
+        if self.request.retries >= self.max_retries:
+            menu_publish_failed(version_id=version_id, error=exc)
+            return "failed"
+        countdown = min(
+            settings.WECHAT_RETRY_BACKOFF_MAX,
+            max(exc.retry_after, settings.WECHAT_RETRY_BACKOFF_BASE * 2**self.request.retries),
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    return version.state if version is not None else ""

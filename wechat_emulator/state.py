@@ -23,6 +23,7 @@ from .api.common import ApiError, index_of, openid_for
 from .api.datacube import DatacubeApi
 from .api.followers import STARRED_TAG, FollowerApi
 from .api.mass import MassSendApi
+from .api.menu import MenuApi
 from .api.media import MediaApi
 from .api.messages import TemplateMessageApi
 from .api.oauth import OAuthApi
@@ -44,6 +45,7 @@ class EmulatorState(
     FollowerApi,
     DatacubeApi,
     TemplateMessageApi,
+    MenuApi,
 ):
     """All of the emulated account's data, and the API logic that reads and changes it."""
 
@@ -93,6 +95,8 @@ class EmulatorState(
             self.counters: dict[str, int] = {}
             self.seq = {"media": 0, "msg": 0, "publish": 0, "tag": 100}
             self.oauth_codes: dict[str, dict] = {}
+            self.menu: dict | None = None
+            self.conditional_menus: list[dict] = []
 
     def configure(self, **changes) -> None:
         """Change config fields now (kept until the next reset). Raises ValueError."""
@@ -209,6 +213,8 @@ class EmulatorState(
                     for i, n in sorted(self.tags.items())
                 ],
                 "callbacks": list(self.callback_log),
+                "menu": self.menu,
+                "conditional_menus": list(self.conditional_menus),
             }
 
     def _save(self) -> None:
@@ -237,6 +243,8 @@ class EmulatorState(
             "monthly": self.monthly,
             "counters": self.counters,
             "seq": self.seq,
+            "menu": self.menu,
+            "conditional_menus": self.conditional_menus,
         }
         tmp = self.state_file.with_suffix(".tmp")
         tmp.parent.mkdir(parents=True, exist_ok=True)
@@ -256,6 +264,7 @@ class EmulatorState(
                 "consumed", "publishes", "sends", "inbox", "template_messages", "callback_log",
                 "attempts",
                 "follower_count", "monthly", "counters", "seq",
+                "menu", "conditional_menus",
             ):  # fmt: skip
                 if name in data:
                     setattr(self, name, data[name])
@@ -326,10 +335,18 @@ class EmulatorState(
         "datacube/getarticletotal": ("POST", "_datacube", True),
         "datacube/getuserread": ("POST", "_datacube", True),
         "sns/oauth2/access_token": ("GET", "_oauth_access_token", False),
+        "cgi-bin/menu/create": ("POST", "_menu_create", True),
+        "cgi-bin/menu/get": ("GET", "_menu_get", True),
+        "cgi-bin/menu/delete": ("GET", "_menu_delete", True),
+        "cgi-bin/menu/addconditional": ("POST", "_menu_addconditional", True),
+        "cgi-bin/menu/delconditional": ("POST", "_menu_delconditional", True),
+        "cgi-bin/menu/trymatch": ("POST", "_menu_trymatch", True),
+        "cgi-bin/get_current_selfmenu_info": ("GET", "_menu_selfmenu_info", True),
     }
     READ_ONLY = {
         "_draft_get", "_draft_count", "_publish_get", "_mass_get", "_user_get", "_user_info",
-        "_user_batchget", "_tags_get", "_tags_of", "_tag_followers", "_datacube",
+        "_user_batchget", "_tags_get", "_tags_of", "_tag_followers", "_datacube", "_menu_get",
+        "_menu_trymatch", "_menu_selfmenu_info",
     }  # fmt: skip
 
     def handle(

@@ -13,7 +13,7 @@ Modules: `transport` (HTTP, timeouts, errcodes to wechat.errors), `token` (the a
 the Django cache, refreshed by one process under a lock), `client` (`WeChatGateway`: token on
 each call, one refresh and retry on 40001/40014/42001), the calls by subject (`drafts`: images,
 drafts, free publish; `mass`; `followers`: followers, users, tags; `stats`: datacube; `oauth`;
-`messages`: template messages),
+`messages`: template messages; `menu`: the custom menu),
 and `crypto` (checking and decrypting callbacks). `settings.WECHAT_API_BASE_URL` replaces
 `https://api.weixin.qq.com` in every call, so the emulator sees them all.
 
@@ -45,6 +45,7 @@ from .drafts import (
 )
 from .followers import TAG_MEMBERS_BATCH, USERS_INFO_BATCH, FollowerInfo, FollowerPage, Tag
 from .mass import CLIENT_MSG_ID_MAX_BYTES, MassStatus, SendResult
+from .menu import ConditionalMenu, MenuState, menu_buttons_check, menu_normalized
 from .messages import TEMPLATE_VALUE_MAX_CHARS
 from .oauth import OAUTH_HOST
 from .stats import ArticleCounters, ArticleSummary, ArticleTotal, ArticleTotalDay, UserRead
@@ -71,10 +72,12 @@ __all__ = [
     "ArticleSummary",
     "ArticleTotal",
     "ArticleTotalDay",
+    "ConditionalMenu",
     "FollowerInfo",
     "FollowerPage",
     "MassStatus",
     "MaterialResult",
+    "MenuState",
     "PublishStatus",
     "SendResult",
     "Tag",
@@ -82,4 +85,6 @@ __all__ = [
     "WeChatGateway",
     "callback_decrypt",
     "callback_signature_valid",
+    "menu_buttons_check",
+    "menu_normalized",
 ]

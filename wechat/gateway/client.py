@@ -10,6 +10,7 @@ from .. import errors
 from .drafts import DraftsAPI
 from .followers import FollowersAPI
 from .mass import MassSendAPI
+from .menu import MenuAPI
 from .messages import MessagesAPI
 from .oauth import OAuthAPI
 from .stats import StatsAPI
@@ -19,7 +20,7 @@ from .transport import Transport
 logger = logging.getLogger(__name__)
 
 
-class WeChatGateway(DraftsAPI, MassSendAPI, FollowersAPI, StatsAPI, OAuthAPI, MessagesAPI):
+class WeChatGateway(DraftsAPI, MassSendAPI, FollowersAPI, StatsAPI, OAuthAPI, MessagesAPI, MenuAPI):
     """The only code that talks to WeChat. Takes and returns plain data; raises wechat.errors.
 
     Every method may raise RetryableError (network, timeout, HTTP 5xx, dropped connection,

@@ -8,8 +8,11 @@ class AudienceConfig(AppConfig):
 
     def ready(self):
         from core.visitor import register_visitor_resolver
+        from wechat.directory import register_follower_lookup
 
         from . import receivers  # noqa: F401  (listens to wechat.signals.callback_received)
+        from .directory import follower_cards
         from .visitor import bound_visitor
 
         register_visitor_resolver(bound_visitor)
+        register_follower_lookup(follower_cards)

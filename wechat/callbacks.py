@@ -29,7 +29,8 @@ Normalised payload fields, beside "raw" (the whole XML as nested dicts):
   error_count, article_urls [{idx, url}]
 - PUBLISHJOBFINISH: publish_id, publish_status, succeeded, article_id, article_urls
   [{idx, url}], fail_idx [int]
-- subscribe / unsubscribe: openid, event_key
+- subscribe / unsubscribe / SCAN: openid, event_key, ticket
+- TEMPLATESENDJOBFINISH: msg_id, status
 """
 
 import functools
@@ -281,11 +282,16 @@ def _normalised(event: str, raw: dict) -> dict:
             ],
             "fail_idx": [_index(i, "fail_idx") for i in _as_list(info.get("fail_idx"))],
         }
-    if event in (CallbackEvent.SUBSCRIBE, CallbackEvent.UNSUBSCRIBE):
+    if event in (CallbackEvent.SUBSCRIBE, CallbackEvent.UNSUBSCRIBE, "SCAN"):
+        # A scan of a parametric QR code (§15) also carries its Ticket.
         return {
             "openid": str(raw.get("FromUserName", "")),
             "event_key": str(raw.get("EventKey", "")),
+            "ticket": str(raw.get("Ticket", ""))[:255],
         }
+    if event == "TEMPLATESENDJOBFINISH":
+        # §16: the template message's msgid (MsgID, capital ID) and its delivery status.
+        return {"msg_id": str(raw.get("MsgID", "")), "status": str(raw.get("Status", ""))}
     return {}
 
 
@@ -339,7 +345,12 @@ def callback_event_record(*, xml: str) -> tuple[CallbackEvent, bool]:
     A new event is announced with `callback_received` after commit. Raises
     CallbackPayloadError when the XML is not a WeChat push.
     """
-    fields = parse_event(xml)
+    return callback_event_store(fields=parse_event(xml))
+
+
+def callback_event_store(*, fields: dict) -> tuple[CallbackEvent, bool]:
+    """Store an event already read by `parse_event` unless it is a retry; return (event,
+    created). A new event is announced with `callback_received` after commit."""
     try:
         with transaction.atomic():
             event = CallbackEvent.objects.create(**fields)

@@ -23,6 +23,7 @@ TOKEN_CODES = frozenset({40001, 40014, 42001})
 RETRYABLE_CODES = frozenset({-1, 45009, 45011, 45066})
 QUOTA_CODES = frozenset({45028})
 DUPLICATE_SEND_CODE = 45065
+CUSTOM_WINDOW_CLOSED_CODE = 45015  # customer-service message after the 48-hour window
 
 # Seconds to wait before the same request is worth trying again (CONTRACT.md §1).
 RETRY_AFTER = {-1: 5, 45009: 3600, 45011: 60, 45066: 60}
@@ -94,6 +95,11 @@ USER_MESSAGES = {
     45157: _("The tag name is invalid or already used."),
     45158: _("The tag name is too long (at most 30 bytes)."),
     45159: _("WeChat does not know this tag."),
+    45015: _(
+        "More than 48 hours have passed since the follower's last message: WeChat no longer "
+        "lets the office answer until they write again."
+    ),
+    45047: _("Too many answers to this follower since their last message. Wait for them."),
     48001: _("This WeChat account is not allowed to use this function."),
     50002: _("This WeChat account is restricted by WeChat."),
     53503: _PUBLISH_REFUSED,
@@ -156,6 +162,11 @@ class InvalidRequestError(WeChatError):
     """WeChat refused the request for a reason retrying cannot fix."""
 
 
+class CustomWindowClosedError(InvalidRequestError):
+    """45015: a customer-service message more than 48 hours after the follower's last
+    interaction (CONTRACT.md §14)."""
+
+
 class CallbackSignatureError(Exception):
     """A callback's signature (or msg_signature) does not match our token."""
 
@@ -174,6 +185,8 @@ def error_for(errcode: int, errmsg: str = "", **extra) -> WeChatError:
         cls = QuotaError
     elif errcode == DUPLICATE_SEND_CODE:
         cls = DuplicateSendError
+    elif errcode == CUSTOM_WINDOW_CLOSED_CODE:
+        cls = CustomWindowClosedError
     else:
         cls = InvalidRequestError
     return cls(errcode, errmsg, **extra)

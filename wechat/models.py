@@ -454,5 +454,154 @@ class PreviewLinkToken(models.Model):
         return self.digest[:12]
 
 
+# Replies and the inbox (issue 13 items 2, 3): wechat/replies.py answers inside the callback,
+# wechat/inbox.py stores what followers send and what staff answer.
+
+
+class ReplyTrigger(models.TextChoices):
+    KEYWORD = "keyword", _("Keyword")
+    WELCOME = "welcome", _("Welcome (on follow)")
+    DEFAULT = "default", _("Default (nothing else matched)")
+
+
+class ReplyMatch(models.TextChoices):
+    EXACT = "exact", _("Exact")
+    CONTAINS = "contains", _("Contains")
+    REGEX = "regex", _("Regular expression")
+
+
+class ReplyKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    IMAGE = "image", _("Image")
+    NEWS = "news", _("News card")
+
+
+class ReplyRule(models.Model):
+    """An automatic reply: the welcome on follow, a keyword rule or the default reply.
+
+    The callback reads rules from a cache (wechat.replies), never from this table; every save
+    and delete makes that cache stale. Among keyword rules the highest `priority` that matches
+    wins (then the oldest); a rule answers only while `active` and, when set, between
+    `active_from` and `active_until` (Asia/Shanghai; a window may run past midnight).
+    """
+
+    name = models.CharField(_("name"), max_length=64)
+    trigger = models.CharField(
+        _("when"), max_length=16, choices=ReplyTrigger.choices, default=ReplyTrigger.KEYWORD
+    )
+    match = models.CharField(
+        _("match"), max_length=16, choices=ReplyMatch.choices, default=ReplyMatch.CONTAINS
+    )
+    pattern = models.CharField(_("keyword or pattern"), max_length=100, blank=True)
+    priority = models.SmallIntegerField(_("priority"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    active_from = models.TimeField(_("active from"), null=True, blank=True)
+    active_until = models.TimeField(_("active until"), null=True, blank=True)
+    kind = models.CharField(
+        _("answer with"), max_length=16, choices=ReplyKind.choices, default=ReplyKind.TEXT
+    )
+    text = models.TextField(_("text"), max_length=600, blank=True)
+    text_bound = models.TextField(
+        _("text for bound alumni"),
+        max_length=600,
+        blank=True,
+        help_text=_(
+            "Welcome only: sent to a follower bound to an alumni record; {name} is "
+            "replaced by the alumnus's name."
+        ),
+    )
+    image = models.ImageField(_("image"), upload_to="wechat/replies/", blank=True)
+    image_media_id = models.CharField(_("image media id"), max_length=128, blank=True)
+    item_key = models.CharField(_("published item"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("automatic reply")
+        verbose_name_plural = _("automatic replies")
+        ordering = ["trigger", "-priority", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class MessageDirection(models.TextChoices):
+    IN = "in", _("From the follower")
+    OUT = "out", _("From the office")
+
+
+class InboxMessage(models.Model):
+    """One message a follower sent (stored once per WeChat MsgId, in one INSERT inside the
+    callback, with the automatic reply it got) or one customer-service message staff sent."""
+
+    openid = models.CharField(_("openid"), max_length=64)
+    direction = models.CharField(_("direction"), max_length=8, choices=MessageDirection.choices)
+    msg_type = models.CharField(_("message type"), max_length=16)
+    msg_id = models.CharField(_("message id"), max_length=64, blank=True)
+    content = models.TextField(_("content"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    sent_at = models.DateTimeField(_("sent at"))
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    reply_rule = models.ForeignKey(
+        ReplyRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("automatic reply"),
+    )
+    reply_summary = models.CharField(_("automatic reply given"), max_length=255, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+    delivered = models.BooleanField(_("delivered"), default=True)
+    error = models.CharField(_("error"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("follower message")
+        verbose_name_plural = _("follower messages")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["openid", "id"], name="wechat_inbox_openid_id")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["msg_id"],
+                condition=~models.Q(msg_id=""),
+                name="wechat_inboxmessage_msg_id",
+            )
+        ]
+        permissions = [("answer_inboxmessage", _("Can answer followers' messages"))]
+
+    def __str__(self):
+        return f"{self.msg_type} {self.msg_id or self.pk}"
+
+
+class ConversationRead(models.Model):
+    """How far staff have read one follower's messages (unread: inbound messages after
+    `read_upto`). Written by staff only, so the callback's one INSERT stays one."""
+
+    openid = models.CharField(_("openid"), max_length=64, unique=True)
+    read_upto = models.BigIntegerField(_("read up to"), default=0)
+    read_at = models.DateTimeField(_("read at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("conversation read mark")
+        verbose_name_plural = _("conversation read marks")
+
+    def __str__(self):
+        return f"{self.openid}: {self.read_upto}"
+
+
 # The custom menus live in their own module (issue 13); imported here so Django sees them.
 from .menu_models import Menu, MenuVersion, MenuVersionState  # noqa: E402, F401

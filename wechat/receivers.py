@@ -3,9 +3,10 @@
 import logging
 
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from editorial.signals import item_approved
+from editorial.signals import item_approved, item_published, item_withdrawn
 
 from .models import CallbackEvent
 from .signals import callback_received
@@ -43,3 +44,21 @@ def push_on_approval(sender, item, by, **kwargs):
         push_compose_for(item_keys=[item_key(item)], mode=mode, author=item.created_by or by)
     except EditorialError as exc:
         logger.warning("No push composed for %s: %s", item_key(item), exc)
+
+
+@receiver(post_save, sender="wechat.ReplyRule", dispatch_uid="wechat.replies_changed_save")
+@receiver(post_delete, sender="wechat.ReplyRule", dispatch_uid="wechat.replies_changed_delete")
+def reply_rules_changed(sender, **kwargs):
+    """Every process rebuilds its automatic replies on its next callback."""
+    from .replies import replies_changed
+
+    replies_changed()
+
+
+@receiver(item_published, dispatch_uid="wechat.replies_item_published")
+@receiver(item_withdrawn, dispatch_uid="wechat.replies_item_withdrawn")
+def reply_cards_changed(sender, item, **kwargs):
+    """A news card shows a published item: publishing or withdrawing one may change a card."""
+    from .replies import replies_changed
+
+    replies_changed()

@@ -5,6 +5,7 @@ let whoever reads the logs replay or answer for WeChat.
 """
 
 import logging
+import time
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
@@ -13,13 +14,14 @@ from django.views.decorators.http import require_http_methods
 
 from . import gateway
 from .callbacks import (
-    callback_event_record,
     callback_replay_claim,
     callback_timestamp_fresh,
     callback_token_problem,
     callback_xml,
 )
 from .errors import CallbackPayloadError, CallbackSignatureError
+from .inbox import callback_process
+from .replies import reply_xml
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +37,8 @@ def _bad_request(reason: str) -> HttpResponseBadRequest:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def callback(request):
-    """GET: URL verification (echo `echostr`). POST: store the pushed event, answer "success".
+    """GET: URL verification (echo `echostr`). POST: store the pushed event or message and
+    answer with its automatic reply (wechat.replies), or "success" when there is none.
 
     403 when the configured token cannot be trusted (empty, or the emulator's outside DEBUG),
     for a wrong signature or msg_signature, a timestamp outside WECHAT_CALLBACK_MAX_AGE, a
@@ -87,11 +90,24 @@ def callback(request):
             timestamp=timestamp,
             nonce=nonce,
         )
-        callback_event_record(xml=xml)
+        processed = callback_process(xml=xml)
     except CallbackSignatureError as exc:
         logger.warning("Refused a WeChat callback: %s", exc)
         return _forbidden("invalid msg_signature or plaintext in safe mode")
     except CallbackPayloadError as exc:
         logger.warning("Refused a WeChat callback: %s", exc)
         return _bad_request("malformed callback")
-    return HttpResponse("success", content_type="text/plain")
+    if processed.reply is None:
+        return HttpResponse("success", content_type="text/plain")
+    return _passive_reply(processed, nonce=nonce, safe=params.get("encrypt_type", "") == "aes")
+
+
+def _passive_reply(processed, *, nonce: str, safe: bool) -> HttpResponse:
+    """The automatic reply as the HTTP answer (CONTRACT.md §13), encrypted in safe mode."""
+    now = int(time.time())
+    xml = reply_xml(
+        processed.reply, to_user=processed.to_user, from_user=processed.from_user, create_time=now
+    )
+    if safe:
+        xml = gateway.reply_encrypt(xml=xml, nonce=nonce, timestamp=str(now))
+    return HttpResponse(xml, content_type="text/xml; charset=utf-8")

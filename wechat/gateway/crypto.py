@@ -46,3 +46,12 @@ def callback_decrypt(*, encrypt: str, msg_signature: str, timestamp: str, nonce:
         raise errors.CallbackSignatureError("msg_signature mismatch") from exc
     except Exception as exc:  # garbage ciphertext fails in many ways
         raise errors.CallbackPayloadError(f"cannot decrypt: {exc!r}") from exc
+
+
+def reply_encrypt(*, xml: str, nonce: str, timestamp: str) -> str:
+    """A passive reply in safe mode (CONTRACT.md §10.2): <xml> with Encrypt, MsgSignature,
+    TimeStamp and Nonce, by wechatpy's `WeChatCrypto.encrypt_message` (public API)."""
+    crypto = WeChatCrypto(
+        settings.WECHAT_TOKEN, settings.WECHAT_ENCODING_AES_KEY, settings.WECHAT_APP_ID
+    )
+    return crypto.encrypt_message(xml, nonce, timestamp)

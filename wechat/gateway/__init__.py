@@ -30,7 +30,7 @@ tied to an alpha's insides, and an upgrade of wechatpy can only touch `crypto.py
 """
 
 from .client import WeChatGateway
-from .crypto import callback_decrypt, callback_signature_valid
+from .crypto import callback_decrypt, callback_signature_valid, reply_encrypt
 from .drafts import (
     ARTICLES_MAX,
     AUTHOR_MAX_CHARS,
@@ -85,6 +85,7 @@ __all__ = [
     "WeChatGateway",
     "callback_decrypt",
     "callback_signature_valid",
+    "reply_encrypt",
     "menu_buttons_check",
     "menu_normalized",
 ]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 
 from .. import errors
+from .custom import CustomMessagesAPI
 from .drafts import DraftsAPI
 from .followers import FollowersAPI
 from .mass import MassSendAPI
@@ -20,7 +21,16 @@ from .transport import Transport
 logger = logging.getLogger(__name__)
 
 
-class WeChatGateway(DraftsAPI, MassSendAPI, FollowersAPI, StatsAPI, OAuthAPI, MessagesAPI, MenuAPI):
+class WeChatGateway(
+    DraftsAPI,
+    MassSendAPI,
+    FollowersAPI,
+    StatsAPI,
+    OAuthAPI,
+    MessagesAPI,
+    MenuAPI,
+    CustomMessagesAPI,
+):
     """The only code that talks to WeChat. Takes and returns plain data; raises wechat.errors.
 
     Every method may raise RetryableError (network, timeout, HTTP 5xx, dropped connection,

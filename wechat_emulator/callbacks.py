@@ -153,3 +153,39 @@ def post_once(url: str, body: bytes, timeout: float) -> int:
         # The path only: the query carries the signature and nonce.
         logger.info("Callback to %s failed: %s", urlsplit(url).path, exc)
         return 0
+
+
+def message_xml(
+    *, to_user: str, from_user: str, create_time: int, msg_type: str, msg_id: str, fields: dict
+) -> str:
+    """A follower's message push (CONTRACT.md §13): the header, the type's fields, MsgId."""
+    names = {
+        "text": ("Content",),
+        "image": ("PicUrl", "MediaId"),
+        "voice": ("MediaId", "Format", "Recognition"),
+        "location": ("Location_X", "Location_Y", "Scale", "Label"),
+        "link": ("Title", "Description", "Url"),
+    }[msg_type]
+    body = "".join(f"<{n}>{_cdata(fields[n])}</{n}>" for n in names if n in fields)
+    return (
+        f"<xml><ToUserName>{_cdata(to_user)}</ToUserName>"
+        f"<FromUserName>{_cdata(from_user)}</FromUserName>"
+        f"<CreateTime>{create_time}</CreateTime><MsgType>{_cdata(msg_type)}</MsgType>"
+        f"{body}<MsgId>{msg_id}</MsgId></xml>"
+    )
+
+
+def post_for_answer(url: str, body: bytes, timeout: float) -> tuple[int, bytes, float]:
+    """POST once and keep the answer: (HTTP status or 0, body, seconds taken)."""
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "text/xml; charset=utf-8"}
+    )
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read(), time.monotonic() - started
+    except urllib.error.HTTPError as exc:
+        return exc.code, b"", time.monotonic() - started
+    except (OSError, ValueError) as exc:
+        logger.info("Message push to %s failed: %s", urlsplit(url).path, exc)
+        return 0, b"", time.monotonic() - started

@@ -57,3 +57,9 @@ class EmulatorClient:
 
     def unsubscribe(self, openid: str) -> None:
         self._call("POST", "followers/unsubscribe", {"openid": openid})
+
+    def follower_message(self, *, openid: str | None = None, msg_type: str = "text", **fields):
+        """A follower sends a message (fields as WeChat names them: Content, PicUrl…); returns
+        the emulator's record with the site's reply."""
+        payload = {"openid": openid, "msg_type": msg_type, **fields}
+        return self._call("POST", "followers/message", payload)

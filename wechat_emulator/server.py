@@ -11,6 +11,9 @@ Control API (JSON in, JSON out):
     POST /_emulator/tokens/expire         every issued access token expires now
     POST /_emulator/followers/subscribe   {"openid": optional}: follow, push the event
     POST /_emulator/followers/unsubscribe {"openid": …}: unfollow, push the event
+    POST /_emulator/followers/message     {"openid"?, "msg_type": "text", "Content": …}: a
+                                          follower writes; pushed at once, the site's reply
+                                          read back and returned
     POST /_emulator/menu/backend          {"button": [...]}: someone edits the menu on
                                           mp.weixin.qq.com (menu/get then answers it)
     POST /_emulator/logs/trim             {"older_than_seconds": N}: drop older inbox and
@@ -153,6 +156,8 @@ def _control(state: EmulatorState, method: str, path: str, body: bytes) -> tuple
             return 200, {"openid": state.subscribe(data.get("openid"))}
         elif route == "followers/unsubscribe":
             state.unsubscribe(str(data.get("openid", "")))
+        elif route == "followers/message":
+            return 200, state.follower_message(**data)
         elif route == "menu/backend":
             state.menu_edit_in_backend(data.get("button"))
         elif route == "logs/trim":

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from . import callbacks
 from .api.common import ApiError, index_of, openid_for
+from .api.conversation import ConversationApi
 from .api.datacube import DatacubeApi
 from .api.followers import STARRED_TAG, FollowerApi
 from .api.mass import MassSendApi
@@ -45,6 +46,7 @@ class EmulatorState(
     FollowerApi,
     DatacubeApi,
     TemplateMessageApi,
+    ConversationApi,
     MenuApi,
 ):
     """All of the emulated account's data, and the API logic that reads and changes it."""
@@ -95,6 +97,10 @@ class EmulatorState(
             self.counters: dict[str, int] = {}
             self.seq = {"media": 0, "msg": 0, "publish": 0, "tag": 100}
             self.oauth_codes: dict[str, dict] = {}
+            self.follower_messages: list[dict] = []
+            self.custom_messages: list[dict] = []
+            self.last_interaction: dict[str, float] = {}
+            self.custom_counts: dict[str, int] = {}
             self.menu: dict | None = None
             self.conditional_menus: list[dict] = []
 
@@ -145,6 +151,7 @@ class EmulatorState(
                 index = self.follower_count
                 self.follower_count += 1
             self.unsubscribed.discard(index)
+            self.touch_follower(index)
             self._save()
         self._push_user_event(openid_for(index), "subscribe")
         return openid_for(index)
@@ -213,6 +220,8 @@ class EmulatorState(
                     for i, n in sorted(self.tags.items())
                 ],
                 "callbacks": list(self.callback_log),
+                "follower_messages": list(self.follower_messages),
+                "custom_messages": list(self.custom_messages),
                 "menu": self.menu,
                 "conditional_menus": list(self.conditional_menus),
             }
@@ -243,6 +252,10 @@ class EmulatorState(
             "monthly": self.monthly,
             "counters": self.counters,
             "seq": self.seq,
+            "follower_messages": self.follower_messages,
+            "custom_messages": self.custom_messages,
+            "last_interaction": self.last_interaction,
+            "custom_counts": self.custom_counts,
             "menu": self.menu,
             "conditional_menus": self.conditional_menus,
         }
@@ -265,6 +278,7 @@ class EmulatorState(
                 "attempts",
                 "follower_count", "monthly", "counters", "seq",
                 "menu", "conditional_menus",
+                "follower_messages", "custom_messages", "last_interaction", "custom_counts",
             ):  # fmt: skip
                 if name in data:
                     setattr(self, name, data[name])
@@ -320,6 +334,7 @@ class EmulatorState(
         "cgi-bin/message/mass/preview": ("POST", "_mass_preview", True),
         "cgi-bin/message/mass/get": ("POST", "_mass_get", True),
         "cgi-bin/message/template/send": ("POST", "_template_send", True),
+        "cgi-bin/message/custom/send": ("POST", "_custom_send", True),
         "cgi-bin/user/get": ("GET", "_user_get", True),
         "cgi-bin/user/info": ("GET", "_user_info", True),
         "cgi-bin/user/info/batchget": ("POST", "_user_batchget", True),

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "activities",
     "donations",
     "wechat",
+    "wechat.channels",
     "audience",
     "notifications",
     "import_export",

@@ -129,6 +129,12 @@ def dashboard(request):
             ],
             label=_("WeChat followers per day"),
         ),
+        "channel-followers-by-day": _line(
+            tables["channel-followers-by-day"], _("New followers per day by channel QR code")
+        ),
+        "channels-ranked": _bars(
+            tables["channels-ranked"], column=2, label=_("New followers by channel QR code")
+        ),
         "modules-ranked": _bars(modules, column=4, label=_("Modules by views per post")),
         "categories-ranked": _bars(
             tables["categories-ranked"], column=4, label=_("News categories by views per post")
@@ -156,6 +162,7 @@ def dashboard(request):
             _("WeChat"),
             ["followers-by-day", "wechat-by-push", "wechat-by-source", "wechat-source-by-day"],
         ),
+        (_("Channel QR codes"), ["channel-followers-by-day", "channels-ranked"]),
     ]
     context = {
         **admin.site.each_context(request),

@@ -58,6 +58,13 @@ class EmulatorClient:
     def unsubscribe(self, openid: str) -> None:
         self._call("POST", "followers/unsubscribe", {"openid": openid})
 
+    def qrcode_scan(
+        self, *, ticket: str = "", scene: str = "", openid: str | None = None, new: bool = False
+    ) -> dict:
+        """Someone scans a QR code: a new follower (`new`) or the follower `openid`."""
+        payload = {"ticket": ticket, "scene": scene, "openid": openid, "new": new}
+        return self._call("POST", "qrcode/scan", payload)
+
     def follower_message(self, *, openid: str | None = None, msg_type: str = "text", **fields):
         """A follower sends a message (fields as WeChat names them: Content, PicUrl…); returns
         the emulator's record with the site's reply."""

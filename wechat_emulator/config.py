@@ -47,6 +47,8 @@ class EmulatorConfig:
     # The account's template messages (模板消息, service accounts): the template ids it has
     # added; any other id answers 40037.
     template_ids: tuple[str, ...] = (EMULATOR_SIGNUP_TEMPLATE,)
+    # Permanent QR codes the account may create (WeChat: 100,000; lower it to test the limit).
+    qrcode_permanent_max: int = 100_000
 
     def updated(self, **changes) -> "EmulatorConfig":
         """A copy with `changes` applied. Raises ValueError for an unknown field."""

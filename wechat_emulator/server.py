@@ -14,6 +14,8 @@ Control API (JSON in, JSON out):
     POST /_emulator/followers/message     {"openid"?, "msg_type": "text", "Content": …}: a
                                           follower writes; pushed at once, the site's reply
                                           read back and returned
+    POST /_emulator/qrcode/scan           {"ticket" or "scene", "openid"?, "new"?}: a scan of a
+                                          QR code; pushes subscribe (new) or SCAN
     POST /_emulator/menu/backend          {"button": [...]}: someone edits the menu on
                                           mp.weixin.qq.com (menu/get then answers it)
     POST /_emulator/logs/trim             {"older_than_seconds": N}: drop older inbox and
@@ -84,6 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
                 errmsg = f"injected error {decision.errcode}"
                 self._send(200, {"errcode": decision.errcode, "errmsg": errmsg, **decision.extra})
                 return
+            if url.path.strip("/") == "cgi-bin/showqrcode":
+                self._send_image(state.qrcode_image(query.get("ticket", "")))
+                return
             if url.path.strip("/") == state.OAUTH_AUTHORIZE_PATH:
                 status, answer = state.oauth_authorize(query)
                 if status == 302:
@@ -111,6 +116,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _send_image(self, png: bytes | None) -> None:
+        """showqrcode's answer: the PNG, or 404 for an unknown or expired ticket."""
+        if png is None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(png)))
+        self.end_headers()
+        self.wfile.write(png)
 
     def _redirect(self, location: str) -> None:
         self.send_response(302)
@@ -158,6 +176,13 @@ def _control(state: EmulatorState, method: str, path: str, body: bytes) -> tuple
             state.unsubscribe(str(data.get("openid", "")))
         elif route == "followers/message":
             return 200, state.follower_message(**data)
+        elif route == "qrcode/scan":
+            return 200, state.qrcode_scan(
+                ticket=str(data.get("ticket") or ""),
+                scene=str(data.get("scene") or ""),
+                openid=data.get("openid"),
+                new=bool(data.get("new")),
+            )
         elif route == "menu/backend":
             state.menu_edit_in_backend(data.get("button"))
         elif route == "logs/trim":

@@ -29,6 +29,7 @@ from .api.media import MediaApi
 from .api.messages import TemplateMessageApi
 from .api.oauth import OAuthApi
 from .api.publish import PublishApi
+from .api.qrcode import QRCodeApi
 from .api.tokens import TokenApi
 from .config import EmulatorConfig, FaultDecision, Faults, decide
 
@@ -48,6 +49,7 @@ class EmulatorState(
     TemplateMessageApi,
     ConversationApi,
     MenuApi,
+    QRCodeApi,
 ):
     """All of the emulated account's data, and the API logic that reads and changes it."""
 
@@ -95,7 +97,7 @@ class EmulatorState(
             self.follower_count = self.config.follower_count
             self.monthly: dict = {"month": "", "all": 0, "tagged": {}}
             self.counters: dict[str, int] = {}
-            self.seq = {"media": 0, "msg": 0, "publish": 0, "tag": 100}
+            self.seq = {"media": 0, "msg": 0, "publish": 0, "tag": 100, "qrcode": 0}
             self.oauth_codes: dict[str, dict] = {}
             self.follower_messages: list[dict] = []
             self.custom_messages: list[dict] = []
@@ -103,6 +105,7 @@ class EmulatorState(
             self.custom_counts: dict[str, int] = {}
             self.menu: dict | None = None
             self.conditional_menus: list[dict] = []
+            self.qrcodes: dict[str, dict] = {}
 
     def configure(self, **changes) -> None:
         """Change config fields now (kept until the next reset). Raises ValueError."""
@@ -224,6 +227,7 @@ class EmulatorState(
                 "custom_messages": list(self.custom_messages),
                 "menu": self.menu,
                 "conditional_menus": list(self.conditional_menus),
+                "qrcodes": list(self.qrcodes.values()),
             }
 
     def _save(self) -> None:
@@ -258,6 +262,7 @@ class EmulatorState(
             "custom_counts": self.custom_counts,
             "menu": self.menu,
             "conditional_menus": self.conditional_menus,
+            "qrcodes": self.qrcodes,
         }
         tmp = self.state_file.with_suffix(".tmp")
         tmp.parent.mkdir(parents=True, exist_ok=True)
@@ -277,7 +282,7 @@ class EmulatorState(
                 "consumed", "publishes", "sends", "inbox", "template_messages", "callback_log",
                 "attempts",
                 "follower_count", "monthly", "counters", "seq",
-                "menu", "conditional_menus",
+                "menu", "conditional_menus", "qrcodes",
                 "follower_messages", "custom_messages", "last_interaction", "custom_counts",
             ):  # fmt: skip
                 if name in data:
@@ -334,6 +339,7 @@ class EmulatorState(
         "cgi-bin/message/mass/preview": ("POST", "_mass_preview", True),
         "cgi-bin/message/mass/get": ("POST", "_mass_get", True),
         "cgi-bin/message/template/send": ("POST", "_template_send", True),
+        "cgi-bin/qrcode/create": ("POST", "_qrcode_create", True),
         "cgi-bin/message/custom/send": ("POST", "_custom_send", True),
         "cgi-bin/user/get": ("GET", "_user_get", True),
         "cgi-bin/user/info": ("GET", "_user_info", True),
@@ -410,7 +416,8 @@ class EmulatorState(
         return data
 
     def _next(self, name: str) -> int:
-        self.seq[name] += 1
+        # A state file written before a sequence existed has no entry for it.
+        self.seq[name] = self.seq.get(name, 0) + 1
         return self.seq[name]
 
     def _push_user_event(self, openid: str, event: str) -> None:

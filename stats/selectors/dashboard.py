@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import date
 
 from .base import Section, Table
+from .channels import Channels
 from .donations import Donations
 from .followers import Followers
 from .most_read import MostRead
@@ -27,6 +28,7 @@ class Dashboard(Section):
         self.pushes = Pushes(start=start, end=end)
         self.wechat = WeChatReads(start=start, end=end)
         self.followers = Followers(start=start, end=end)
+        self.channels = Channels(start=start, end=end)
 
 
 # Every exportable table, by the slug in its export URL.
@@ -47,4 +49,6 @@ TABLES: dict[str, Callable[[Dashboard], Table]] = {
     "wechat-source-by-day": lambda board: board.wechat.wechat_source_by_day(),
     "wechat-by-source": lambda board: board.wechat.wechat_by_source(),
     "followers-by-day": lambda board: board.followers.followers_by_day(),
+    "channel-followers-by-day": lambda board: board.channels.channel_followers_by_day(),
+    "channels-ranked": lambda board: board.channels.channels_ranked(),
 }

@@ -48,6 +48,7 @@ from .mass import CLIENT_MSG_ID_MAX_BYTES, MassStatus, SendResult
 from .menu import ConditionalMenu, MenuState, menu_buttons_check, menu_normalized
 from .messages import TEMPLATE_VALUE_MAX_CHARS
 from .oauth import OAUTH_HOST
+from .qrcode import QR_EXPIRE_MAX_SECONDS, QR_SCENE_STR_MAX_CHARS, QRCode
 from .stats import ArticleCounters, ArticleSummary, ArticleTotal, ArticleTotalDay, UserRead
 from .token import AccessTokenCache
 from .transport import WECHAT_HOST
@@ -60,6 +61,8 @@ __all__ = [
     "CONTENT_MAX_CHARS",
     "DIGEST_MAX_CHARS",
     "OAUTH_HOST",
+    "QR_EXPIRE_MAX_SECONDS",
+    "QR_SCENE_STR_MAX_CHARS",
     "SOURCE_URL_MAX_BYTES",
     "TAG_MEMBERS_BATCH",
     "TEMPLATE_VALUE_MAX_CHARS",
@@ -79,6 +82,7 @@ __all__ = [
     "MaterialResult",
     "MenuState",
     "PublishStatus",
+    "QRCode",
     "SendResult",
     "Tag",
     "UserRead",

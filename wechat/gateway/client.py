@@ -14,6 +14,7 @@ from .mass import MassSendAPI
 from .menu import MenuAPI
 from .messages import MessagesAPI
 from .oauth import OAuthAPI
+from .qrcode import QRCodeAPI
 from .stats import StatsAPI
 from .token import AccessTokenCache
 from .transport import Transport
@@ -28,6 +29,7 @@ class WeChatGateway(
     StatsAPI,
     OAuthAPI,
     MessagesAPI,
+    QRCodeAPI,
     MenuAPI,
     CustomMessagesAPI,
 ):

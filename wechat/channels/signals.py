@@ -1,0 +1,13 @@
+"""Signals of wechat.channels.
+
+`channel_scanned` is sent after the commit that recorded a new ChannelScan, with
+`sender=Channel`, `channel_id`, `scan_id`, `openid`, `new_follower` and the channel's item
+(`content_type_id`, `object_id`, both None without one). It is the hook for a check-in at an
+activity's door: a listener on the WeChat side (content apps never import wechat) may look up
+the follower's registration for that activity and check it in. Nothing listens yet. Receivers
+run inside WeChat's callback request: enqueue, do not work.
+"""
+
+from django.dispatch import Signal
+
+channel_scanned = Signal()

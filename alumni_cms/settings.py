@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "articles",
     "activities",
     "donations",
+    "surveys",
     "wechat",
     "wechat.channels",
     "audience",
@@ -317,11 +318,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.notifications_dispatch_due_task",
         "schedule": timedelta(minutes=1),
     },
+    "activities-reminders": {
+        "task": "activities.tasks.reminders_send_due_task",
+        "schedule": timedelta(minutes=1),
+    },
 }
 
 # Activities: public sign-ups per client address and per phone number (the waitlist included).
 ACTIVITIES_SIGNUP_IP_LIMITS = [(60, 10), (3600, 60)]
 ACTIVITIES_SIGNUP_PHONE_LIMITS = [(3600, 5)]
+
+# Surveys: answers to an anonymous survey per client address (a reunion's guests share one
+# network, so the limits are wide); the most one answer may hold (characters of its JSON) and
+# the largest answer form accepted, refused before it is read.
+SURVEYS_ANONYMOUS_LIMITS = [(60, 20), (3600, 300)]
+SURVEYS_MAX_ANSWER_CHARS = 60_000
+SURVEYS_MAX_POST_BYTES = 256 * 1024
 
 # Exports: django-import-export drops a leading "=" from every exported cell; our resources
 # also quote every cell a spreadsheet would run (core/spreadsheet.py).
@@ -538,6 +550,9 @@ AUDIENCE_REQUEST_RATE_LIMITS = [(86400, 3)]
 # A full follower sync whose worker shows no progress for this long is taken over.
 AUDIENCE_SYNC_LEASE = timedelta(minutes=10)
 AUDIENCE_SYNC_UPSERT_CHUNK = 1000  # followers per user/info round (10 calls) and per upsert
+# The incremental sync (nightly) fetches again the details of a follower it knows only when
+# they are older than this many days (tags or remarks changed in WeChat's console); 0: never.
+AUDIENCE_SYNC_REFRESH_DAYS = env.int("AUDIENCE_SYNC_REFRESH_DAYS", default=30)
 # The admin's "Sync to WeChat" runs at once for a segment up to this many followers (50
 # tagging calls); a larger one goes to the worker.
 AUDIENCE_SEGMENT_SYNC_INLINE_MAX = 2500
@@ -629,9 +644,6 @@ LOGGING = {
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# The incremental sync (nightly) fetches again the details of a follower it knows only when
-# they are older than this many days (tags or remarks changed in WeChat's console); 0: never.
-AUDIENCE_SYNC_REFRESH_DAYS = env.int("AUDIENCE_SYNC_REFRESH_DAYS", default=30)
 
 # Operations: health check, system status, failure mails, retention, error reports
 # `/healthz` for load balancers (alumni_cms/health.py): each part gets this many seconds; the

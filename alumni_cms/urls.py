@@ -32,6 +32,7 @@ urlpatterns = [
     path("news/", include("articles.urls")),
     path("activities/", include("activities.urls")),
     path("donations/", include("donations.urls")),
+    path("surveys/", include("surveys.urls")),
     path("payments/", include("payments.urls")),
     path("alumni/", include("alumni.urls")),
     path("search/", include("search.urls")),

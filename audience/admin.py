@@ -269,6 +269,8 @@ class SegmentAdmin(admin.ModelAdmin):
                     "branch",
                     "donor",
                     "participant",
+                    "label",
+                    ("survey_question", "survey_answer"),
                 ]
             },
         ),
@@ -304,6 +306,10 @@ class SegmentAdmin(admin.ModelAdmin):
         if obj.participant:
             parts.append(f"{Segment._meta.get_field('participant').verbose_name}: "
                          f"{obj.get_participant_display()}")  # fmt: skip
+        if obj.label:
+            parts.append(f"{Segment._meta.get_field('label').verbose_name}: {obj.label}")
+        if obj.survey_question_id:
+            parts.append(gettext("answered a survey question"))
         return " · ".join(parts) or gettext("All bound alumni")
 
     def get_queryset(self, request):

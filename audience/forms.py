@@ -114,4 +114,18 @@ class SegmentAdminForm(forms.ModelForm):
             "branch",
             "donor",
             "participant",
+            "label",
+            "survey_question",
+            "survey_answer",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["survey_question"]
+        # Only questions of surveys tied to the record: an anonymous answer names nobody.
+        field.queryset = (
+            field.queryset.filter(survey__respondents="record")
+            .select_related("survey")
+            .order_by("-survey__pk", "position", "pk")
+        )
+        field.label_from_instance = lambda q: f"{q.survey.title} · {q.label}"

@@ -167,6 +167,9 @@ class Tristate(models.TextChoices):
     NO = "no", _("No")
 
 
+YES_NO_WORDS = {"是": "yes", "yes": "yes", "否": "no", "no": "no"}
+
+
 def validate_tag_name(value: str) -> None:
     if len(value.encode()) > TAG_NAME_MAX_BYTES:
         raise ValidationError(
@@ -216,6 +219,30 @@ class Segment(models.Model):
         default="",
         help_text=_("Signed up for an activity and did not cancel."),
     )
+    label = models.CharField(
+        _("has the label"),
+        max_length=30,
+        blank=True,
+        help_text=_("A label on the record, e.g. set by a survey's answer (愿意担任导师)."),
+    )
+    survey_question = models.ForeignKey(
+        "surveys.Question",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered the survey question"),
+        help_text=_("Alumni whose survey answer (tied to their record) to this question…"),
+    )
+    survey_answer = models.CharField(
+        _("with the answer"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "…is this choice (是 or 否 for a yes/no question; the exact text for a text "
+            "question). Empty: any answer."
+        ),
+    )
     wechat_tag_id = models.PositiveIntegerField(_("WeChat tag id"), null=True, blank=True)
     wechat_tag_name = models.CharField(_("WeChat tag name"), max_length=30, blank=True)
     member_count = models.PositiveIntegerField(_("tagged followers"), default=0)
@@ -249,6 +276,17 @@ class Segment(models.Model):
             raise ValidationError(
                 {"class_year_to": _("The last class year comes before the first one.")}
             )
+        self.survey_answer = self.survey_answer.strip()
+        if self.survey_answer and self.survey_question_id is None:
+            raise ValidationError(
+                {"survey_question": _("Choose the survey question this answer is to.")}
+            )
+        if self.survey_question_id is not None and self.survey_question.type == "yes_no":
+            # Answers to yes/no questions are stored as "yes"/"no"; the office types 是 or 否.
+            answer = YES_NO_WORDS.get(self.survey_answer.lower())
+            if self.survey_answer and answer is None:
+                raise ValidationError({"survey_answer": _("Write 是 or 否 (or leave it empty).")})
+            self.survey_answer = answer or ""
 
 
 class SegmentMember(models.Model):
@@ -383,3 +421,25 @@ class ProfileChange(models.Model):
 
     def __str__(self):
         return f"{self.field} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RecordLabel(models.Model):
+    """A label on an alumni record ("愿意担任导师"), set by the office or by a survey answer;
+    segments select by it. Changes are logged in ProfileChange (field "label")."""
+
+    alumnus = models.ForeignKey(
+        Alumnus, on_delete=models.CASCADE, related_name="labels", verbose_name=_("alumnus")
+    )
+    name = models.CharField(_("label"), max_length=30)
+    created_at = models.DateTimeField(_("labelled at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("record label")
+        verbose_name_plural = _("record labels")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["alumnus", "name"], name="audience_recordlabel_unique")
+        ]
+
+    def __str__(self):
+        return self.name

@@ -3,14 +3,15 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from activities.models import Registration, RegistrationStatus
 from alumni.models import Alumnus
 from donations.models import Gift
+from surveys.models import Answer, Response
 
-from .models import Follower, FollowerDailyCount, Segment, Tristate
+from .models import Follower, FollowerDailyCount, RecordLabel, Segment, Tristate
 
 # "Took part in activities": signed up and did not cancel (attendance is not always marked).
 PARTICIPATING = (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED)
@@ -45,7 +46,22 @@ def segment_alumni(segment: Segment) -> QuerySet[Alumnus]:
         segment.participant,
         Exists(Registration.objects.filter(alumnus=OuterRef("pk"), status__in=PARTICIPATING)),
     )
+    if segment.label.strip():
+        alumni = alumni.filter(
+            Exists(RecordLabel.objects.filter(alumnus=OuterRef("pk"), name=segment.label.strip()))
+        )
+    if segment.survey_question_id is not None:
+        alumni = alumni.filter(Exists(_answers_matching(segment).filter(alumnus=OuterRef("pk"))))
     return alumni
+
+
+def _answers_matching(segment: Segment) -> QuerySet[Response]:
+    """Responses (tied to a record) whose answer to the segment's question is its answer."""
+    values = Answer.objects.filter(question_id=segment.survey_question_id)
+    answer = segment.survey_answer.strip()
+    if answer:
+        values = values.filter(Q(choice=answer) | Q(text__iexact=answer))
+    return Response.objects.filter(alumnus__isnull=False, pk__in=values.values("response_id"))
 
 
 def segment_members(segment: Segment) -> QuerySet[Follower]:

@@ -43,6 +43,7 @@ CHANNEL_MODELS = [
     ("wechat", "pushitem"),
     ("wechat", "menu"),
     ("wechat", "menuversion"),
+    ("wechat", "replyrule"),
 ]
 CHANNEL_LOG_MODELS = [
     ("wechat", "pushevent"),
@@ -79,6 +80,8 @@ EDITOR_PERMS = (
     | _codes(CHANNEL_MODELS, ["view", "add", "change"])
     | _codes(CHANNEL_LOG_MODELS, ["view"])
     | {("surveys", "view_results")}
+    # Followers' messages: stored by the callback only; editors read and answer them.
+    | {("wechat", "view_inboxmessage"), ("wechat", "answer_inboxmessage")}
 )
 REVIEWER_PERMS = (
     EDITOR_PERMS

@@ -289,3 +289,53 @@ class SegmentFactory(DjangoModelFactory):
         model = "audience.Segment"
 
     name = factory.Sequence(lambda n: f"分组{n}")
+
+
+class ReplyRuleFactory(DjangoModelFactory):
+    """A keyword rule answering text (wechat.ReplyRule)."""
+
+    class Meta:
+        model = "wechat.ReplyRule"
+
+    name = factory.Sequence(lambda n: f"规则{n}")
+    trigger = "keyword"
+    match = "contains"
+    pattern = "地址"
+    kind = "text"
+    text = "校友会地址：北京市海淀区颐和园路5号"
+
+
+class InboxMessageFactory(DjangoModelFactory):
+    """A follower's text message in the inbox (wechat.InboxMessage)."""
+
+    class Meta:
+        model = "wechat.InboxMessage"
+
+    openid = factory.Sequence(lambda n: f"oINBOX{n:022d}")
+    direction = "in"
+    msg_type = "text"
+    msg_id = factory.Sequence(lambda n: str(7_000_000_000 + n))
+    content = "你好"
+    sent_at = factory.LazyFunction(timezone.now)
+
+
+class SurveyFactory(EditorialFactory):
+    """A survey (surveys.Survey), tied to the record unless `respondents="anonymous"`."""
+
+    class Meta:
+        model = "surveys.Survey"
+
+    respondents = "record"
+
+
+class QuestionFactory(DjangoModelFactory):
+    """A single-choice question (surveys.Question) of three cities."""
+
+    class Meta:
+        model = "surveys.Question"
+
+    survey = factory.SubFactory(SurveyFactory)
+    position = factory.Sequence(lambda n: n)
+    type = "single"
+    label = factory.Sequence(lambda n: f"问题{n}")
+    choices = "北京\n上海\n深圳"

@@ -25,7 +25,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "alumni_cms"
-CONTENT_APPS = ("articles", "activities", "donations", "alumni")
+CONTENT_APPS = ("articles", "activities", "donations", "alumni", "surveys")
 WECHAT = ("wechat", "wechat_emulator")
 PAYMENTS = ("payments", "payments_emulator")
 APPS = (*CONTENT_APPS, "core", "editorial", *WECHAT, "audience", "notifications", "stats", "search")

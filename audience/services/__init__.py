@@ -11,6 +11,7 @@ from .binding import (
     record_request_fulfil,
 )
 from .followers import follower_event_apply, followers_sync
+from .labels import record_labels_update
 from .profile import SELF_SERVICE_FIELDS, alumnus_erase, profile_update
 from .segments import SegmentSyncResult, segment_delete, segment_sync
 
@@ -28,6 +29,7 @@ __all__ = [
     "followers_sync",
     "profile_update",
     "record_request_create",
+    "record_labels_update",
     "record_request_fulfil",
     "segment_delete",
     "segment_sync",

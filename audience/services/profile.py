@@ -14,9 +14,10 @@ from activities.models import Registration, RegistrationStatus
 from activities.services import registration_cancel
 from alumni.models import AlumniProfile, Alumnus, mask_email, mask_phone
 from donations.models import Gift
+from surveys.models import Response
 
 from ..errors import RecordDeletedError
-from ..models import BindingCode, Follower, ProfileChange, RecordRequest
+from ..models import BindingCode, Follower, ProfileChange, RecordLabel, RecordRequest
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +145,9 @@ def alumnus_erase(*, alumnus: Alumnus, user=None) -> Alumnus:
         Gift.objects.filter(donor_alumnus=alumnus).update(
             donor_name=anonymous, anonymous=True, message=""
         )
+        # Labels describe the person; survey answers stay in the results, no longer theirs.
+        RecordLabel.objects.filter(alumnus=alumnus).delete()
+        Response.objects.filter(alumnus=alumnus).update(alumnus=None)
         signups = _erase_signups(alumnus, anonymous=anonymous)
         profiles = _erase_profiles(alumnus)
         # Blank the values, and the follower too: an openid tied to the record is personal data.

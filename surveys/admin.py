@@ -1,0 +1,234 @@
+import csv
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
+
+from alumni.models import Branch
+from core.questions import export_text
+from core.spreadsheet import escape_formula
+from editorial.admin import EditorialAdminMixin
+
+from .models import MAX_QUESTIONS, Question, Survey
+from .selectors import ResultFilter, filtered_responses, survey_questions, survey_results
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class QuestionInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if len(kept) > MAX_QUESTIONS:
+            raise forms.ValidationError(
+                _("A survey may have at most %(count)d questions.") % {"count": MAX_QUESTIONS}
+            )
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    formset = QuestionInlineFormSet
+    extra = 0
+    fields = (
+        ("position", "type", "required"),
+        "label",
+        "help_text",
+        ("choices", "rows"),
+        ("min_value", "max_value", "max_length"),
+        ("record_field", "record_label"),
+    )
+    formfield_overrides = {
+        # Choices are typed one per line: a short box, not the admin's 10-row text area.
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 30})},
+    }
+
+
+class ResultFilterForm(forms.Form):
+    class_year_from = forms.IntegerField(
+        label=_("class year from"), required=False, min_value=1900, max_value=2100
+    )
+    class_year_to = forms.IntegerField(
+        label=_("class year to"), required=False, min_value=1900, max_value=2100
+    )
+    branch = forms.ModelChoiceField(
+        label=_("branch"), queryset=Branch.objects.order_by("name"), required=False
+    )
+    segment = forms.ModelChoiceField(label=_("segment"), queryset=None, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from audience.models import Segment
+
+        self.fields["segment"].queryset = Segment.objects.order_by("name")
+
+    def result_filter(self) -> ResultFilter:
+        if not self.is_valid():
+            return ResultFilter()
+        data = self.cleaned_data
+        return ResultFilter(
+            class_year_from=data.get("class_year_from"),
+            class_year_to=data.get("class_year_to"),
+            branch_id=data["branch"].pk if data.get("branch") else None,
+            segment=data.get("segment"),
+        )
+
+
+@admin.register(Survey)
+class SurveyAdmin(EditorialAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "title",
+        "status_badge",
+        "respondents",
+        "answer_count",
+        "closes_at",
+        "publication",
+        "results_link",
+    )
+    list_display_links = ("title",)
+    list_select_related = ("created_by",)
+    search_fields = ("title", "digest")
+    date_hierarchy = "created_at"
+    inlines = [QuestionInline]
+    public_preview_templates = ("surveys/detail.html",)
+    fieldsets = [
+        (None, {"fields": ["title", "digest", "body", "cover"]}),
+        (_("Answers"), {"fields": ["respondents", "opens_at", "closes_at"]}),
+        (_("Publishing"), {"fields": ["publish_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(answers=Count("responses"))
+
+    @admin.display(description=_("answers"), ordering="answers")
+    def answer_count(self, obj):
+        return obj.answers
+
+    @admin.display(description=_("results"))
+    def results_link(self, obj):
+        url = reverse("admin:surveys_survey_results", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _gettext("Results"))
+
+    def public_preview_context(self, request, obj):
+        from .views import survey_form
+
+        return {"survey": obj, "form": survey_form(survey_questions(obj))}
+
+    def get_urls(self):
+        def route(pattern, view, name):
+            return path(pattern, self.admin_site.admin_view(view), name=f"surveys_survey_{name}")
+
+        return [
+            route("<int:pk>/results/", self.results_view, "results"),
+            route("<int:pk>/results/export.csv", self.export_csv_view, "export_csv"),
+            route("<int:pk>/results/export.xlsx", self.export_xlsx_view, "export_xlsx"),
+            *super().get_urls(),
+        ]
+
+    def _survey_for_results(self, request, pk) -> Survey:
+        if not (
+            request.user.has_perm("surveys.view_results")
+            or request.user.has_perm("surveys.change_survey")
+        ):
+            raise PermissionDenied
+        return get_object_or_404(Survey, pk=pk)
+
+    def results_view(self, request, pk: int):
+        """Per-question charts and tables, filtered by the respondents' records."""
+        survey = self._survey_for_results(request, pk)
+        form = ResultFilterForm(request.GET or None)
+        results = survey_results(survey, form.result_filter())
+        query = request.GET.urlencode()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _gettext("Results: %(title)s") % {"title": survey.title},
+            "survey": survey,
+            "results": results,
+            "form": form,
+            "csv_url": reverse("admin:surveys_survey_export_csv", args=[pk])
+            + (f"?{query}" if query else ""),
+            "xlsx_url": reverse("admin:surveys_survey_export_xlsx", args=[pk])
+            + (f"?{query}" if query else ""),
+        }
+        return TemplateResponse(request, "admin/surveys/results.html", context)
+
+    def _rows(self, request, survey):
+        """The export's header and rows (one per response), read in chunks."""
+        form = ResultFilterForm(request.GET or None)
+        questions = survey_questions(survey)
+        specs = [(str(q.pk), q.spec()) for q in questions]
+        header = [_gettext("No."), _gettext("Answered at")]
+        if survey.tied_to_record:
+            header += [_gettext("Name"), _gettext("Class year"), _gettext("Branch")]
+        header += [q.label for q in questions]
+        yield header
+        responses = (
+            filtered_responses(survey, form.result_filter())
+            .select_related("alumnus__branch")
+            .order_by("pk")
+        )
+        for response in responses.iterator(chunk_size=2000):
+            row = [
+                response.pk,
+                timezone.localtime(response.created_at).strftime("%Y-%m-%d %H:%M"),
+            ]
+            if survey.tied_to_record:
+                alumnus = response.alumnus
+                row += [
+                    alumnus.name if alumnus else "",
+                    alumnus.class_year if alumnus else "",
+                    alumnus.branch.name if alumnus and alumnus.branch else "",
+                ]
+            answers = response.answers or {}
+            row += [export_text(spec, answers.get(key)) for key, spec in specs]
+            yield row
+
+    def _filename(self, survey, extension: str) -> str:
+        return (
+            f'attachment; filename="survey-{survey.pk}-{timezone.localdate():%Y%m%d}.{extension}"'
+        )
+
+    def export_csv_view(self, request, pk: int):
+        """Every response as a CSV row (UTF-8 with a BOM, Chinese headers, formulas escaped)."""
+        survey = self._survey_for_results(request, pk)
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+
+        def lines():
+            yield "\ufeff"
+            for row in self._rows(request, survey):
+                yield writer.writerow([escape_formula(str(cell)) for cell in row])
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = self._filename(survey, "csv")
+        return response
+
+    def export_xlsx_view(self, request, pk: int):
+        """Every response as an Excel row (openpyxl, write-only; formulas escaped)."""
+        survey = self._survey_for_results(request, pk)
+        try:
+            from openpyxl import Workbook
+        except ImportError:  # pragma: no cover - openpyxl is pinned in requirements.txt
+            raise Http404 from None
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(title=str(survey.pk))
+        for row in self._rows(request, survey):
+            sheet.append([escape_formula(cell) for cell in row])
+        response = HttpResponse(content_type=XLSX)
+        response["Content-Disposition"] = self._filename(survey, "xlsx")
+        book.save(response)
+        return response

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -37,6 +38,8 @@ from .services.menu import (
     menu_save,
 )
 
+PUBLISHED_STATES = (MenuVersionState.PUBLISHED, MenuVersionState.APPROVED)
+LIST_STATES = (*PUBLISHED_STATES, MenuVersionState.DRAFT)
 QUEUE_DOWN = _(
     "Approved. The task queue is unavailable right now: use “Publish ours again” once it is back."
 )
@@ -55,14 +58,23 @@ class MenuAdmin(admin.ModelAdmin):
             return gettext("Every follower")
         return gettext("Followers tagged “%(tag)s”") % {"tag": obj.tag_name or obj.tag_id}
 
+    def get_queryset(self, request):
+        # The list shows each menu's live and waiting versions: one query for all of them.
+        live = MenuVersion.objects.filter(state__in=LIST_STATES).order_by("-number")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("versions", queryset=live, to_attr="live_versions"))
+        )
+
     @admin.display(description=_("published"))
     def published_display(self, obj):
-        version = menu_published(obj)
+        version = next((v for v in obj.live_versions if v.state in PUBLISHED_STATES), None)
         return f"v{version.number} · {version.get_state_display()}" if version else "—"
 
     @admin.display(description=_("awaiting approval"))
     def open_display(self, obj):
-        version = menu_open_version(obj)
+        version = next((v for v in obj.live_versions if v.state == MenuVersionState.DRAFT), None)
         return f"v{version.number}" if version else "—"
 
     def has_delete_permission(self, request, obj=None):

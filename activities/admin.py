@@ -1,21 +1,32 @@
 import csv
+from functools import partial
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.http import HttpResponse
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from alumni.models import mask_phone
+from core.questions import display_text, export_text
 from core.spreadsheet import escape_formula
 from editorial.admin import EditorialAdminMixin
 
+from . import admin_views
 from .errors import SignupError
 from .forms import SignupForm
-from .models import Activity, Registration, RegistrationStatus
-from .selectors import HOLDING_PLACE, signup_status
+from .models import Activity, ActivityQuestion, Registration, RegistrationStatus
+from .selectors import (
+    HOLDING_PLACE,
+    activity_questions,
+    attendance,
+    registration_answers,
+    signup_status,
+)
 from .services import registration_cancel, registrations_mark_attended
 
 
@@ -42,6 +53,22 @@ class RegistrationInline(MaskedPhoneMixin, admin.TabularInline):
         return False
 
 
+class ActivityQuestionInline(admin.TabularInline):
+    """The activity's own sign-up questions (core.questions checks each in the model's clean).
+    Not content: adding or changing one leaves a published activity on the site."""
+
+    model = ActivityQuestion
+    fields = ("position", "label", "type", "choices", "required", "min_value", "max_value")
+    extra = 0
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "choices":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 24})
+        if db_field.name == "position":
+            kwargs["widget"] = forms.NumberInput(attrs={"style": "width: 4em"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 @admin.register(Activity)
 class ActivityAdmin(EditorialAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -51,6 +78,7 @@ class ActivityAdmin(EditorialAdminMixin, admin.ModelAdmin):
         "place",
         "organiser_branch",
         "places",
+        "attendance_column",
     )
     list_display_links = ("title",)
     list_filter = ("organiser_branch",)
@@ -58,7 +86,7 @@ class ActivityAdmin(EditorialAdminMixin, admin.ModelAdmin):
     search_fields = ("title", "place", "digest")
     date_hierarchy = "starts_at"
     autocomplete_fields = ("organiser_branch",)
-    inlines = [RegistrationInline]
+    inlines = [ActivityQuestionInline, RegistrationInline]
     public_preview_templates = ("activities/detail.html",)
     fieldsets = [
         (None, {"fields": ["title", "digest", "body", "cover"]}),
@@ -69,6 +97,100 @@ class ActivityAdmin(EditorialAdminMixin, admin.ModelAdmin):
         (_("Sign-up"), {"fields": ["capacity", "waitlist_enabled", "signup_deadline"]}),
         (_("Publishing"), {"fields": ["publish_at"]}),
     ]
+    # Shown on the change form only (a new activity has no sign-ups).
+    attendance_fieldset = (_("At the door"), {"fields": ["attendance_panel"]})
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets.insert(1, self.attendance_fieldset)
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "attendance_panel"] if obj is not None else fields
+
+    @admin.display(description=_("attendance"))
+    def attendance_panel(self, obj):
+        """Registered / checked in / no-shows, and the door's pages."""
+        figures = attendance(obj)
+        parts = [
+            format_html(
+                '<strong id="attendance-figures">{}</strong>',
+                gettext("%(registered)d registered · %(checked_in)d checked in")
+                % {"registered": figures.registered, "checked_in": figures.checked_in},
+            )
+        ]
+        if figures.no_shows is not None:
+            parts.append(
+                format_html(" · {}", gettext("%(count)d no-shows") % {"count": figures.no_shows})
+            )
+        if figures.waitlisted:
+            parts.append(
+                format_html(
+                    ' <span class="quiet">{}</span>',
+                    gettext("waitlist %(count)s") % {"count": figures.waitlisted},
+                )
+            )
+        links = [
+            (reverse("admin:activities_activity_checkin", args=[obj.pk]), gettext("Check-in page")),
+            (
+                reverse("admin:activities_activity_checkin_sheet", args=[obj.pk]),
+                gettext("Printable list"),
+            ),
+            (
+                reverse("admin:activities_registration_changelist")
+                + f"?activity__id__exact={obj.pk}",
+                gettext("Sign-ups and answers"),
+            ),
+        ]
+        if obj.cancelled_at is None:
+            links.append(
+                (
+                    reverse("admin:activities_activity_cancel", args=[obj.pk]),
+                    gettext("Cancel the activity…"),
+                )
+            )
+        else:
+            parts.append(
+                format_html(
+                    ' <strong class="errornote">{}</strong>',
+                    gettext("Cancelled %(when)s")
+                    % {"when": timezone.localtime(obj.cancelled_at).strftime("%Y-%m-%d %H:%M")},
+                )
+            )
+        return format_html(
+            "{}<br>{}",
+            format_html_join("", "{}", ((part,) for part in parts)),
+            format_html_join(" · ", '<a href="{}">{}</a>', links),
+        )
+
+    @admin.display(description=_("checked in"), ordering="checked_in_count")
+    def attendance_column(self, obj):
+        if not obj.places_taken:
+            return "–"
+        text = f"{obj.checked_in_count} / {obj.places_taken}"
+        if (obj.ends_at or obj.starts_at) < timezone.now():
+            return format_html(
+                '{} <span class="quiet">{}</span>',
+                text,
+                gettext("%(count)d no-shows") % {"count": obj.places_taken - obj.checked_in_count},
+            )
+        return text
+
+    def get_urls(self):
+        def route(pattern, view, name):
+            view = self.admin_site.admin_view(partial(view, model_admin=self))
+            return path(pattern, view, name=f"activities_activity_{name}")
+
+        return [
+            route("<path:object_id>/checkin/", admin_views.checkin_view, "checkin"),
+            route(
+                "<path:object_id>/checkin/list/", admin_views.checkin_sheet_view, "checkin_sheet"
+            ),
+            route("<path:object_id>/cancel/", admin_views.cancel_view, "cancel"),
+            *super().get_urls(),
+        ]
 
     def get_queryset(self, request):
         return (
@@ -81,6 +203,10 @@ class ActivityAdmin(EditorialAdminMixin, admin.ModelAdmin):
                 waitlist_count=Count(
                     "registrations",
                     filter=Q(registrations__status=RegistrationStatus.WAITLISTED),
+                ),
+                checked_in_count=Count(
+                    "registrations",
+                    filter=Q(registrations__status=RegistrationStatus.ATTENDED),
                 ),
             )
         )
@@ -101,7 +227,8 @@ class ActivityAdmin(EditorialAdminMixin, admin.ModelAdmin):
         return taken
 
     def public_preview_context(self, request, obj):
-        return {"activity": obj, "signup": signup_status(obj), "form": SignupForm()}
+        form = SignupForm(questions=activity_questions(obj))
+        return {"activity": obj, "signup": signup_status(obj), "form": form}
 
 
 def _cell(value) -> str:
@@ -121,11 +248,57 @@ class RegistrationAdmin(MaskedPhoneMixin, admin.ModelAdmin):
     )
     list_filter = ("status", "activity")
     list_select_related = ("activity", "alumnus")
-    search_fields = ("name", "phone", "activity__title")
+    search_fields = ("name", "phone", "code", "activity__title")
     date_hierarchy = "created_at"
     autocomplete_fields = ("activity", "alumnus")
-    readonly_fields = ("status", "created_at", "updated_at")
+    readonly_fields = (
+        "status",
+        "code",
+        "checked_in",
+        "answers_list",
+        "created_at",
+        "updated_at",
+    )
+    exclude = ("answers", "checked_in_at", "checked_in_door", "checked_in_by")
     actions = ["mark_attended", "cancel_registrations", "export_csv"]
+
+    @admin.display(description=_("checked in"), ordering="checked_in_at")
+    def checked_in(self, registration):
+        if registration.checked_in_at is None:
+            return "–"
+        when = timezone.localtime(registration.checked_in_at).strftime("%m-%d %H:%M")
+        if registration.checked_in_door:
+            return f"{when} · {registration.checked_in_door}"
+        return when
+
+    @admin.display(description=_("answers"))
+    def answers_list(self, registration):
+        answers = registration_answers(registration)
+        if not answers:
+            return "–"
+        return format_html(
+            '<dl class="registration-answers">{}</dl>',
+            format_html_join("", "<dt>{}</dt><dd>{}</dd>", ((q, a or "–") for q, a in answers)),
+        )
+
+    def _filtered_activity_questions(self, request):
+        """The questions of the activity the list is filtered to (one query), else none."""
+        activity_id = request.GET.get("activity__id__exact", "")
+        if not activity_id.isdigit():
+            return []
+        if not hasattr(request, "_activity_questions"):
+            request._activity_questions = list(
+                ActivityQuestion.objects.filter(activity_id=int(activity_id))
+            )
+        return request._activity_questions
+
+    def get_list_display(self, request):
+        """Filtered to one activity, the list shows its questions' answers as columns."""
+        columns = list(super().get_list_display(request))
+        columns.insert(columns.index("status") + 1, "checked_in")
+        for question in self._filtered_activity_questions(request):
+            columns.append(_answer_column(question))
+        return columns
 
     @admin.action(description=_("Mark selected as attended"), permissions=["change"])
     def mark_attended(self, request, queryset):
@@ -185,6 +358,18 @@ class RegistrationAdmin(MaskedPhoneMixin, admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="registrations-{stamp}.csv"'
         response.write("\ufeff")  # so Excel reads the Chinese text as UTF-8
         writer = csv.writer(response)
+        rows = list(
+            queryset.select_related("activity").order_by("activity__starts_at", "created_at")
+        )
+        # One column per question of the activities exported (their titles in front when
+        # there are several), read from each row's stored answers: no query per row.
+        activity_ids = {registration.activity_id for registration in rows}
+        questions = list(
+            ActivityQuestion.objects.filter(activity_id__in=activity_ids)
+            .select_related("activity")
+            .order_by("activity__starts_at", "activity_id", "position", "pk")
+        )
+        several = len(activity_ids) > 1
         writer.writerow(
             [
                 gettext("Activity"),
@@ -193,10 +378,18 @@ class RegistrationAdmin(MaskedPhoneMixin, admin.ModelAdmin):
                 gettext("Phone"),
                 gettext("Status"),
                 gettext("Signed up at"),
+                gettext("Ticket code"),
+                gettext("Checked in at"),
+                gettext("Door"),
+                *(
+                    _cell(f"{q.activity.title}: {q.label}" if several else q.label)
+                    for q in questions
+                ),
             ]
         )
-        rows = queryset.select_related("activity").order_by("activity__starts_at", "created_at")
+        specs = [(q, q.spec()) for q in questions]
         for registration in rows:
+            answers = registration.answers or {}
             writer.writerow(
                 [
                     _cell(registration.activity.title),
@@ -205,6 +398,29 @@ class RegistrationAdmin(MaskedPhoneMixin, admin.ModelAdmin):
                     _cell(registration.phone),
                     registration.get_status_display(),
                     timezone.localtime(registration.created_at).strftime("%Y-%m-%d %H:%M"),
+                    registration.code,
+                    timezone.localtime(registration.checked_in_at).strftime("%Y-%m-%d %H:%M")
+                    if registration.checked_in_at
+                    else "",
+                    _cell(registration.checked_in_door),
+                    *(
+                        _cell(export_text(spec, answers.get(str(q.pk))))
+                        if q.activity_id == registration.activity_id
+                        else ""
+                        for q, spec in specs
+                    ),
                 ]
             )
         return response
+
+
+def _answer_column(question: ActivityQuestion):
+    """A list column showing one question's answer (plain text; the admin escapes it)."""
+    spec = question.spec()
+
+    def column(registration):
+        return display_text(spec, (registration.answers or {}).get(str(question.pk))) or "–"
+
+    column.short_description = question.label
+    column.__name__ = f"answer_{question.pk}"
+    return column

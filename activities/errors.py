@@ -17,3 +17,21 @@ class PhoneLookupError(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+class CheckInError(Exception):
+    """A check-in was refused (no permission, no door); `message` says why."""
+
+    def __init__(self, message, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class ActivityError(Exception):
+    """An organiser's action on an activity was refused; `message` says why."""
+
+    def __init__(self, message, *, code: str):
+        super().__init__(message)
+        self.message = message
+        self.code = code

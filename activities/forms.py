@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.questions import add_fields, answers_from
+
 from .services import MOBILE_RE
 
 
@@ -42,6 +44,19 @@ class SignupForm(forms.Form):
         error_messages={"invalid": _("Enter a valid e-mail address, or leave it empty.")},
         widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
     )
+
+    def __init__(self, *args, questions=(), **kwargs):
+        """`questions`: the activity's own questions (core.questions specs), asked after the
+        person's details."""
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        add_fields(self, self.questions)
+
+    def signup_data(self) -> dict:
+        """The cleaned details and the answers, as registration_create takes them."""
+        data = {name: self.cleaned_data[name] for name in ("name", "class_year", "phone", "email")}
+        data["answers"] = answers_from(self, self.questions)
+        return data
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())

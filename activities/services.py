@@ -78,12 +78,15 @@ def registration_create(
     phone: str,
     email: str = "",
     alumnus_id: int | None = None,
+    answers: dict | None = None,
 ) -> Registration:
     """Sign someone up for a published activity and return the new registration.
 
     `email` (optional) is where the confirmation goes; `alumnus_id` links the sign-up to the
     alumni record of a visitor known to be its owner (a bound WeChat follower), through which
-    the confirmation also reaches them in WeChat. Sends `registration_created` after commit.
+    the confirmation also reaches them in WeChat; `answers` are the answers to the activity's
+    own questions, {question id: stored answer} (core.questions). Sends `registration_created`
+    after commit.
 
     The registration is REGISTERED while places are left (or there is no limit), WAITLISTED
     once the activity is full and keeps a waitlist. Raises SignupError when the activity is not
@@ -104,6 +107,8 @@ def registration_create(
         activity = Activity.objects.select_for_update().get(pk=activity.pk)
         if activity.state != State.PUBLISHED:
             raise SignupError(_("This activity is not open for sign-up."), code="not_published")
+        if activity.cancelled_at is not None:
+            raise SignupError(_("This activity has been cancelled."), code="cancelled")
         if timezone.now() > signup_closes_at(activity):
             raise SignupError(_("Sign-up for this activity has closed."), code="closed")
         taken = Registration.objects.filter(activity=activity)
@@ -128,6 +133,7 @@ def registration_create(
             email=email,
             alumnus_id=alumnus_id,
             status=status,
+            answers=answers or {},
         )
         _announce(registration_created, registration.pk)
         return registration
@@ -166,8 +172,9 @@ def registrations_mark_attended(*, registrations) -> tuple[int, int]:
 
     Waitlisted and cancelled ones are left as they are. Returns (marked, skipped).
     """
+    now = timezone.now()
     marked = registrations.filter(status=RegistrationStatus.REGISTERED).update(
-        status=RegistrationStatus.ATTENDED, updated_at=timezone.now()
+        status=RegistrationStatus.ATTENDED, checked_in_at=now, updated_at=now
     )
     return marked, registrations.count() - marked
 

@@ -1,8 +1,10 @@
 import time
 
+import segno
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
@@ -13,12 +15,15 @@ from core.paging import paginate
 from core.throttle import client_ip
 from core.visitor import visitor_of
 
+from .calendar import activity_ics
 from .errors import PhoneLookupError, SignupError
 from .forms import LookupCodeForm, LookupPhoneForm, SignupForm
 from .lookup import lookup_code_send, lookup_code_verify
 from .models import Registration, RegistrationStatus
 from .selectors import (
     activities_public,
+    activity_questions,
+    registration_answers,
     registration_by_token,
     registrations_for_phone,
     signup_status,
@@ -45,9 +50,10 @@ def activity_list(request):
 @cache_public_page
 def activity_detail(request, pk: int):
     activity = get_object_or_404(activities_public(), pk=pk)
+    questions = activity_questions(activity)
     status = 200
     if request.method == "POST":
-        form = SignupForm(request.POST)
+        form = SignupForm(request.POST, questions=questions)
         try:
             # Every post from the address counts, valid or not: a flood is refused before
             # anything about it is checked.
@@ -55,7 +61,7 @@ def activity_detail(request, pk: int):
             if form.is_valid():
                 visitor = visitor_of(request)
                 registration = registration_create(
-                    activity=activity, alumnus_id=visitor.alumnus_id, **form.cleaned_data
+                    activity=activity, alumnus_id=visitor.alumnus_id, **form.signup_data()
                 )
                 token = registration_token(registration=registration)
                 request.session[SESSION_SENT] = {
@@ -68,7 +74,7 @@ def activity_detail(request, pk: int):
             if error.code == "throttled":
                 status = 429
     else:
-        form = SignupForm()
+        form = SignupForm(questions=questions)
     return render(
         request,
         "activities/detail.html",
@@ -110,12 +116,19 @@ def registration_detail(request, token: str):
     else:
         sent = None
         sent_to = []
+    ticket_qr = ""
+    if registration.status in (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED):
+        ticket_qr = segno.make(registration.code, error="m").svg_inline(
+            scale=8, border=2, title=registration.code
+        )
     return render(
         request,
         "activities/registration.html",
         {
             "registration": registration,
             "activity": registration.activity,
+            "ticket_qr": ticket_qr,
+            "answers": registration_answers(registration),
             "position": waitlist_position(registration),
             "token": token,
             "Status": RegistrationStatus,
@@ -242,3 +255,25 @@ def lookup_end(request):
     """Close the list before its time (a shared phone or computer)."""
     request.session.pop(SESSION_LOOKUP, None)
     return redirect("activities:lookup")
+
+
+def _ics_response(activity, *, url: str) -> HttpResponse:
+    response = HttpResponse(
+        activity_ics(activity, url=url), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="activity-{activity.pk}.ics"'
+    return response
+
+
+def activity_calendar(request, pk: int):
+    """The activity as an .ics file (its public page's link)."""
+    activity = get_object_or_404(activities_public(), pk=pk)
+    return _ics_response(activity, url=request.build_absolute_uri(activity.get_absolute_url()))
+
+
+def registration_calendar(request, token: str):
+    """The activity of a sign-up as an .ics file (its ticket page's link; works while the
+    activity is off the site, and says when it is cancelled)."""
+    registration = _registration_or_404(token)
+    url = request.build_absolute_uri(reverse("activities:registration", args=[token]))
+    return _ics_response(registration.activity, url=url)

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, gettext_lazy, override
 
 from activities.models import Registration, RegistrationStatus
 from activities.selectors import waitlist_position
@@ -44,6 +44,14 @@ def _status(registration: Registration, kind: str) -> str:
         return gettext("Cancelled")
     if kind == Kind.PROMOTED:
         return gettext("You have a place (moved up from the waitlist)")
+    if kind == Kind.ACTIVITY_CANCELLED:
+        return gettext("The activity is cancelled")
+    if kind == Kind.CHANGED:
+        return gettext("New time or place")
+    if kind == Kind.REMINDER_DAY:
+        return gettext("Starts tomorrow")
+    if kind == Kind.REMINDER_HOUR:
+        return gettext("Starts in an hour")
     if registration.status == RegistrationStatus.WAITLISTED:
         return gettext("On the waitlist, number %(position)d") % {
             "position": waitlist_position(registration) or 1
@@ -51,42 +59,61 @@ def _status(registration: Registration, kind: str) -> str:
     return registration.get_status_display()
 
 
-def _lead(kind: str) -> str:
+def _lead(kind: str, activity) -> str:
     if kind == Kind.CANCELLED:
         return gettext("Your sign-up has been cancelled.")
     if kind == Kind.PROMOTED:
         return gettext("A place became free and is now yours.")
+    if kind == Kind.ACTIVITY_CANCELLED:
+        lead = gettext("We are sorry: the organisers have cancelled this activity.")
+        if activity.cancel_reason:
+            lead += " " + gettext("Reason: %(reason)s") % {"reason": activity.cancel_reason}
+        return lead
+    if kind == Kind.CHANGED:
+        return gettext("The time or place of the activity has changed. Here are the new details.")
+    if kind in (Kind.REMINDER_DAY, Kind.REMINDER_HOUR):
+        return gettext(
+            "A reminder of the activity you signed up for. Show the ticket on your sign-up's "
+            "page at the door."
+        )
     return gettext("Thank you for signing up. Here are the details of your sign-up.")
 
 
+SUBJECTS = {
+    Kind.CANCELLED: gettext_lazy("Sign-up cancelled: %(title)s"),
+    Kind.PROMOTED: gettext_lazy("You have a place: %(title)s"),
+    Kind.ACTIVITY_CANCELLED: gettext_lazy("Activity cancelled: %(title)s"),
+    Kind.CHANGED: gettext_lazy("New time or place: %(title)s"),
+    Kind.REMINDER_DAY: gettext_lazy("Tomorrow: %(title)s"),
+    Kind.REMINDER_HOUR: gettext_lazy("In an hour: %(title)s"),
+}
+
+
 def _subject(kind: str, title: str) -> str:
-    if kind == Kind.CANCELLED:
-        text = gettext("Sign-up cancelled: %(title)s")
-    elif kind == Kind.PROMOTED:
-        text = gettext("You have a place: %(title)s")
-    else:
-        text = gettext("Sign-up received: %(title)s")
-    return f"【{site_name()}】" + text % {"title": title}
+    text = SUBJECTS.get(kind, gettext_lazy("Sign-up received: %(title)s"))
+    return f"【{site_name()}】" + str(text) % {"title": title}
 
 
 def registration_message(registration: Registration, kind: str) -> Message:
     """The words of a `kind` notification about `registration`, in LANGUAGE_CODE."""
     with override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
         activity = registration.activity
-        starts = timezone.localtime(activity.starts_at)
+        # What the sign-ups were told (the published time and place), not an unpublished edit.
+        starts = timezone.localtime(activity.announced_starts_at or activity.starts_at)
+        place = activity.announced_place or activity.place
         when = date_format(starts, "Y-m-d H:i")
         status = _status(registration, kind)
         url = registration_url(registration)
         context = {
             "site_name": site_name(),
             "name": registration.name,
-            "lead": _lead(kind),
+            "lead": _lead(kind, activity),
             "title": activity.title,
             "when": when,
-            "place": activity.place,
+            "place": place,
             "status": status,
             "url": url,
-            "cancelled": kind == Kind.CANCELLED,
+            "cancelled": kind in (Kind.CANCELLED, Kind.ACTIVITY_CANCELLED),
         }
         return Message(
             subject=_subject(kind, activity.title),
@@ -96,7 +123,7 @@ def registration_message(registration: Registration, kind: str) -> Message:
             fields={
                 "keyword1": activity.title,
                 "keyword2": when,
-                "keyword3": activity.place,
+                "keyword3": place,
                 "keyword4": status,
             },
             url=url,

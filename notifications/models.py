@@ -15,6 +15,11 @@ class Kind(models.TextChoices):
     SIGNUP = "signup", _("Sign-up confirmation")
     PROMOTED = "promoted", _("Moved up from the waitlist")
     CANCELLED = "cancelled", _("Sign-up cancelled")
+    # Activities (activities.schedule): reminders, a new time or place, the whole activity off.
+    REMINDER_DAY = "reminder_day", _("Reminder a day before")
+    REMINDER_HOUR = "reminder_hour", _("Reminder an hour before")
+    CHANGED = "changed", _("Time or place changed")
+    ACTIVITY_CANCELLED = "activity_cancelled", _("Activity cancelled")
 
 
 class NotificationState(models.TextChoices):

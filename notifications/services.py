@@ -64,14 +64,17 @@ def _recipients(registration: Registration) -> list[tuple[str, str]]:
     return recipients
 
 
-def registration_notify(*, registration_id: int, kind: str) -> list[Notification]:
+def registration_notify(*, registration_id: int, kind: str, event: str = "") -> list[Notification]:
     """Create the `kind` notifications of a registration (one per channel it can reach) and
-    queue them after the commit. An event already notified creates nothing again. Returns the
+    queue them after the commit. An event already notified creates nothing again (`event`
+    tells apart events of one kind, e.g. the start a reminder is for). Returns the
     notifications created now."""
     registration = Registration.objects.filter(pk=registration_id).first()
     if registration is None:
         return []
     key = f"activities.registration:{registration.pk}:{kind}"
+    if event:
+        key = f"{key}:{event}"
     created = []
     for channel, recipient in _recipients(registration):
         try:

@@ -30,9 +30,10 @@ from django.utils.translation import gettext as _
 from activities.models import Activity, Registration, RegistrationStatus
 from alumni.models import AlumniProfile, Alumnus, Branch
 from articles.models import Article, ArticlePhoto, Category, Department
-from donations.models import DonationProject, Gift
+from donations.models import Channel, DonationProject, Gift
 from editorial.models import AuditEntry, ReviewComment, State
 from editorial.roles import ROLE_PERMISSIONS, roles_sync
+from payments.models import OnlineOrder, OrderState, TradeType
 
 from . import data
 from .images import COVER_SIZE, PHOTO_SIZE, demo_image
@@ -452,6 +453,29 @@ class _Loader:
             self._save_item(profile, key=spec["key"], kind="profile")
         self._count(AlumniProfile, found=found)
 
+    def _online_orders(self, gifts: list[Gift]) -> None:
+        """The WeChat Pay gifts came from online orders: one paid order each, as the payments
+        app records them (so the admin's online orders and the reconciliation have rows)."""
+        OnlineOrder.objects.bulk_create(
+            OnlineOrder(
+                out_trade_no=f"GDEMO{gift.pk:011d}",
+                project=gift.project,
+                amount_fen=int(gift.amount * 100),
+                donor_name="" if gift.anonymous else gift.donor_name,
+                anonymous=gift.anonymous,
+                message=gift.message,
+                trade_type=TradeType.JSAPI,
+                state=OrderState.PAID,
+                transaction_id=f"4200DEMO{gift.pk:016d}",
+                paid_at=gift.created_at,
+                paid_via="notification",
+                gift=gift,
+                created_at=gift.created_at,
+            )
+            for gift in gifts
+            if gift.pk and gift.channel == Channel.WECHAT_PAY
+        )
+
     def _projects(self) -> None:
         found_pks = []
         gifts = []
@@ -485,6 +509,7 @@ class _Loader:
                     )
                 )
         Gift.objects.bulk_create(gifts)
+        self._online_orders(gifts)
         self._count(DonationProject, found=len(found_pks))
         self._count(
             Gift,

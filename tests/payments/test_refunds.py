@@ -117,3 +117,12 @@ def test_the_officer_asks_in_the_admin(paid, donations_officer, client):
     )
     assert response.status_code == 302
     assert paid.refunds.get().requested_by == donations_officer
+
+
+def test_an_online_gift_is_not_deleted_in_the_admin(paid, donations_officer, client):
+    client.force_login(donations_officer)
+    url = f"/admin/donations/gift/{paid.gift_id}/delete/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"post": "yes"})
+    assert response.status_code in (200, 403)
+    assert Gift.objects.filter(pk=paid.gift_id).exists()

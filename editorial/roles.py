@@ -33,6 +33,7 @@ SUPPORT_MODELS = [
     ("articles", "category"),
     ("articles", "department"),
     ("activities", "registration"),
+    ("activities", "activityquestion"),
     ("alumni", "alumnus"),
     ("alumni", "branch"),
     ("surveys", "question"),
@@ -80,6 +81,8 @@ EDITOR_PERMS = (
     | _codes(CHANNEL_MODELS, ["view", "add", "change"])
     | _codes(CHANNEL_LOG_MODELS, ["view"])
     | {("surveys", "view_results")}
+    # The door's check-in page (activities); a volunteer may be given this permission alone.
+    | {("activities", "check_in_registration"), ("activities", "delete_activityquestion")}
     # Followers' messages: stored by the callback only; editors read and answer them.
     | {("wechat", "view_inboxmessage"), ("wechat", "answer_inboxmessage")}
 )

@@ -207,3 +207,16 @@ def test_an_unpublished_survey_is_not_found(reader, survey):
     survey.save()
 
     assert reader.get(url(survey)).status_code == 404
+
+
+def test_the_service_refuses_an_answer_without_a_record_to_a_tied_survey(survey):
+    questions = survey_questions(survey)
+    with pytest.raises(SurveyError) as caught:
+        response_submit(
+            survey=survey,
+            questions=questions,
+            answers={str(questions[0].pk): "上海"},
+            alumnus_id=None,
+        )
+    assert caught.value.code == "not_bound"
+    assert not Response.objects.exists()

@@ -260,3 +260,49 @@ def test_the_channel_list_query_count_is_constant(client, staff, queries_for):
     for n in range(5):
         _scans(_channel(name=f"渠道{n}", scene=f"s{n}", branch=BranchFactory()), followers=1)
     assert queries_for(reverse("admin:wechat_channels_channel_changelist")) == few
+
+
+def test_a_bound_follower_scanning_an_activity_code_is_checked_in(live_emulator, db):
+    from activities.models import RegistrationStatus
+    from tests.factories import AlumnusFactory, RegistrationFactory
+    from wechat_emulator.api.common import openid_for
+
+    activity = ActivityFactory(title="返校日")
+    alumnus = AlumnusFactory(wechat_openid=openid_for(3))
+    registration = RegistrationFactory(activity=activity, alumnus=alumnus)
+    channel = channel_code_issue(
+        channel=_channel(
+            name="北门",
+            kind=ChannelKind.ACTIVITY,
+            content_type=ContentType.objects.get_for_model(activity),
+            object_id=activity.pk,
+        )
+    )
+    EmulatorClient(live_emulator.url).qrcode_scan(ticket=channel.ticket, openid=openid_for(3))
+    _wait_for(ChannelScan.objects.all())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        registration.refresh_from_db()
+        if registration.checked_in_at:
+            break
+        time.sleep(0.05)
+    assert registration.status == RegistrationStatus.ATTENDED
+    assert registration.checked_in_door == "北门"
+
+
+def test_an_unbound_follower_scanning_an_activity_code_only_counts(live_emulator, db):
+    from tests.factories import RegistrationFactory
+
+    activity = ActivityFactory(title="返校日")
+    registration = RegistrationFactory(activity=activity)
+    channel = channel_code_issue(
+        channel=_channel(
+            kind=ChannelKind.ACTIVITY,
+            content_type=ContentType.objects.get_for_model(activity),
+            object_id=activity.pk,
+        )
+    )
+    EmulatorClient(live_emulator.url).qrcode_scan(ticket=channel.ticket)
+    _wait_for(ChannelScan.objects.all())
+    registration.refresh_from_db()
+    assert registration.checked_in_at is None

@@ -104,7 +104,7 @@ class MenuEditForm(forms.Form):
     def _add_row(self, p: str, kinds, pages, *, top: bool) -> None:
         text = forms.TextInput
         self.fields[f"{p}_name"] = forms.CharField(
-            label=_("Name"), required=False, max_length=200, strip=True
+            label=_("Button name"), required=False, max_length=200, strip=True
         )
         self.fields[f"{p}_type"] = forms.ChoiceField(
             label=_("Does"), choices=kinds, required=False, initial=kinds[0][0]
@@ -201,7 +201,7 @@ class MenuEditForm(forms.Form):
 class ConditionalMenuForm(forms.Form):
     """A conditional menu: its name and the WeChat tag whose followers see it."""
 
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=_("Menu name"), max_length=60)
     tag = forms.TypedChoiceField(label=_("WeChat tag"), coerce=int, choices=())
 
     def __init__(self, *args, tags: list[tuple[int, str]], **kwargs):

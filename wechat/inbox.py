@@ -113,9 +113,6 @@ def callback_process(*, xml: str) -> Processed:
     return Processed(reply=reply, to_user=fields["from_user"], from_user=fields["to_user"])
 
 
-# --- reading conversations (staff) -------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class ConversationRow:
     openid: str
@@ -199,9 +196,6 @@ def conversation_mark_read(*, openid: str, upto: int) -> None:
             mark.read_upto = upto
             mark.read_at = timezone.now()
             mark.save(update_fields=["read_upto", "read_at"])
-
-
-# --- answering (staff) --------------------------------------------------------------------
 
 
 class InboxError(Exception):

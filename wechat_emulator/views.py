@@ -20,8 +20,11 @@ def emulator_page(request):
     if not admin.site.get_model_admin(CallbackEvent).has_view_permission(request):
         raise PermissionDenied
     error, state = "", {}
+    client = EmulatorClient(settings.WECHAT_API_BASE_URL, timeout=3)
+    if request.method == "POST":
+        return _follower_writes(request, client)
     try:
-        state = EmulatorClient(settings.WECHAT_API_BASE_URL, timeout=3).state()
+        state = client.state()
     except EmulatorUnavailable as exc:
         error = str(exc)
     context = {
@@ -33,3 +36,26 @@ def emulator_page(request):
         "state": state,
     }
     return TemplateResponse(request, "admin/wechat_emulator/emulator.html", context)
+
+
+def _follower_writes(request, client):
+    """The page's form: a numbered follower sends a text to the account (a demo of the inbox
+    and the automatic replies; the emulator pushes it to the site at once)."""
+    from django.contrib import messages
+    from django.http import HttpResponseRedirect
+
+    from .api.common import openid_for
+
+    try:
+        number = max(0, int(request.POST.get("follower") or 0))
+    except ValueError:
+        number = 0
+    content = (request.POST.get("content") or "").strip()[:600]
+    if content:
+        try:
+            client.follower_message(openid=openid_for(number), Content=content)
+        except EmulatorUnavailable as exc:
+            messages.error(
+                request, gettext("The emulator did not answer: %(error)s") % {"error": exc}
+            )
+    return HttpResponseRedirect(request.path)

@@ -44,9 +44,6 @@ def conversation_url(openid):
     return reverse("admin:wechat_inbox_conversation", args=[openid])
 
 
-# --- storing -----------------------------------------------------------------------------
-
-
 def test_a_text_message_is_stored_with_its_content(client, callback_settings):
     post(client, text_xml("校友卡怎么办理？", openid="oFOLLOWER0000000000000000001"))
     message = InboxMessage.objects.get()
@@ -97,9 +94,6 @@ def test_a_huge_text_is_cut_not_refused(client, callback_settings, settings):
     response = post(client, text_xml("长" * 5000))
     assert response.status_code == 200
     assert len(InboxMessage.objects.get().content) == 4000
-
-
-# --- reading -----------------------------------------------------------------------------
 
 
 def test_the_inbox_lists_one_row_per_follower_with_the_last_message(client, editor):
@@ -178,9 +172,6 @@ def test_someone_without_the_view_permission_cannot_read_the_inbox(client):
 def test_an_unknown_conversation_is_not_found(client, editor):
     client.force_login(editor)
     assert client.get(conversation_url("oNOBODY")).status_code == 404
-
-
-# --- answering (over HTTP against the emulator) -------------------------------------------
 
 
 @pytest.fixture
@@ -268,9 +259,6 @@ def test_someone_who_may_only_read_cannot_answer(client, emulator, follower):
     client.force_login(reader)
     assert client.post(conversation_url(follower), {"text": "您好"}).status_code == 403
     assert emulator.state.snapshot()["custom_messages"] == []
-
-
-# --- news tips ----------------------------------------------------------------------------
 
 
 def test_a_message_becomes_a_news_draft_in_one_click(client, editor):

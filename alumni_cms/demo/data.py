@@ -1307,3 +1307,30 @@ PROJECTS = [
         ],
     },
 ]
+
+# The WeChat account's custom menu (issue 13): paths on the site (made absolute with SITE_URL)
+# or a key the automatic replies answer. The demo leaves it awaiting the reviewer's approval.
+MENU_BUTTONS = [
+    {
+        "name": "校友动态",
+        "sub_button": [
+            {"type": "view", "name": "校园动态", "path": "/news/"},
+            {"type": "view", "name": "校友风采", "path": "/alumni/"},
+        ],
+    },
+    {
+        "name": "校友活动",
+        "sub_button": [
+            {"type": "view", "name": "近期活动", "path": "/activities/"},
+            {"type": "view", "name": "我的报名", "path": "/activities/mine/"},
+            {"type": "view", "name": "校园捐赠", "path": "/donations/"},
+        ],
+    },
+    {
+        "name": "我的",
+        "sub_button": [
+            {"type": "view", "name": "我的校友卡", "path": "/me/"},
+            {"type": "click", "name": "联系我们", "key": "CONTACT"},
+        ],
+    },
+]

@@ -127,6 +127,7 @@ class _Loader:
         self._activities()
         self._profiles()
         self._projects()
+        self._menu()
         AuditEntry.objects.bulk_create(self.audit)
         self._count(
             AuditEntry, created=len(self.audit), found=sum(map(len, self.imported.values()))
@@ -516,3 +517,32 @@ class _Loader:
             created=len(gifts),
             found=Gift.objects.filter(project_id__in=found_pks).count(),
         )
+
+    def _menu(self) -> None:
+        """The account's menu as version 1, awaiting the reviewer's approval: approving it in
+        the admin publishes it to the emulator (the demo itself publishes nothing)."""
+        from wechat.models import MenuVersion
+        from wechat.services.menu import menu_default
+
+        menu = menu_default()
+        if menu.versions.exists():
+            self._count(MenuVersion, found=1)
+            return
+        site = settings.SITE_URL.rstrip("/")
+
+        def button(spec: dict) -> dict:
+            if "sub_button" in spec:
+                return {"name": spec["name"], "sub_button": [button(s) for s in spec["sub_button"]]}
+            if "path" in spec:
+                return {"type": "view", "name": spec["name"], "url": site + spec["path"]}
+            return dict(spec)
+
+        editor = self.users.get("editor")
+        MenuVersion.objects.create(
+            menu=menu,
+            number=1,
+            buttons=[button(spec) for spec in data.MENU_BUTTONS],
+            created_by=editor,
+            editor_ids=[editor.pk] if editor else [],
+        )
+        self._count(MenuVersion, created=1)

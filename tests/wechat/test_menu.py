@@ -264,3 +264,16 @@ def test_a_rollback_is_a_new_version_that_needs_approval(editor, reviewer, menu,
     assert back.state == MenuVersionState.DRAFT
     with pytest.raises(NotAllowedError):
         menu_approve(version=back, by=reviewer)  # who rolled back is its editor
+
+
+def test_the_demo_menu_keeps_every_limit(settings, db):
+    from alumni_cms.demo import data
+
+    def button(spec):
+        if "sub_button" in spec:
+            return {"name": spec["name"], "sub_button": [button(s) for s in spec["sub_button"]]}
+        if "path" in spec:
+            return {"type": "view", "name": spec["name"], "url": SITE + spec["path"]}
+        return spec
+
+    assert menu_problems([button(spec) for spec in data.MENU_BUTTONS]) == []

@@ -39,6 +39,10 @@ _PUBLISH_REFUSED = _(
     "WeChat refused to publish this draft. Open it on mp.weixin.qq.com to see why."
 )
 
+_MENU_REFUSED = _(
+    "WeChat refused the menu (a name, key or link is too long, or too many buttons)."
+)
+
 USER_MESSAGES = {
     -1: _RETRY_SOON,
     40001: _("WeChat refused the access token even after a refresh. Try again later."),
@@ -107,6 +111,25 @@ USER_MESSAGES = {
     53505: _PUBLISH_REFUSED,
     61500: _("The statistics date is not a valid date."),
     61501: _("The statistics date range is not allowed (too long, or not before today)."),
+    # The custom menu (CONTRACT.md §12).
+    40016: _MENU_REFUSED,
+    40017: _MENU_REFUSED,
+    40018: _MENU_REFUSED,
+    40019: _MENU_REFUSED,
+    40020: _MENU_REFUSED,
+    40023: _MENU_REFUSED,
+    40024: _MENU_REFUSED,
+    40025: _MENU_REFUSED,
+    40026: _MENU_REFUSED,
+    40027: _MENU_REFUSED,
+    40054: _("WeChat refused a menu link's domain. Check the links of the menu."),
+    40055: _("WeChat refused a menu link's domain. Check the links of the menu."),
+    40050: _("WeChat does not know the tag of this conditional menu."),
+    46003: _("WeChat holds no menu made through the API."),
+    65301: _("WeChat does not know this conditional menu."),
+    65303: _("Publish the default menu before a conditional menu."),
+    65304: _("A conditional menu needs a tag."),
+    65305: _("The WeChat account has as many conditional menus as it may."),
 }
 NETWORK_MESSAGE = _("WeChat could not be reached. The system will try again shortly.")
 REFUSED_MESSAGE = _("WeChat refused the request.")

@@ -171,7 +171,7 @@ def test_a_refusal_is_stored_on_the_version(emulator, editor, reviewer):
     version = menu_publish(version_id=version.pk)
     assert version.state == MenuVersionState.FAILED
     assert version.error_code == 40050
-    assert version.error_message
+    assert version.error_message == "微信上没有此个性化菜单的标签。"
 
 
 # Drift

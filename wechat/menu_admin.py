@@ -33,6 +33,7 @@ from .services.menu import (
     menu_drift,
     menu_open_version,
     menu_published,
+    menu_remove,
     menu_republish,
     menu_rollback,
     menu_save,
@@ -205,6 +206,7 @@ class MenuAdmin(admin.ModelAdmin):
             view(self.discard_view, "discard", "<path:object_id>/discard/"),
             view(self.republish_view, "republish", "<path:object_id>/republish/"),
             view(self.adopt_view, "adopt", "<path:object_id>/adopt/"),
+            view(self.remove_view, "remove", "<path:object_id>/remove/"),
             view(self.rollback_view, "rollback", "<path:object_id>/rollback/<int:number>/"),
             *super().get_urls(),
         ]
@@ -288,3 +290,25 @@ class MenuAdmin(admin.ModelAdmin):
             return gettext("WeChat's menu is now our version %(n)s.") % {"n": version.number}
 
         return self._act(request, object_id, act, back="drift")
+
+    def remove_view(self, request, object_id):
+        """Remove a conditional menu from WeChat and from here (reviewers)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        menu = self.get_object(request, unquote(object_id))
+        if menu is None:
+            raise Http404
+        try:
+            menu_remove(menu=menu, by=request.user)
+        except EditorialError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        except WeChatError as error:
+            self.message_user(request, error.user_message, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                gettext("The conditional menu “%(name)s” was removed.") % {"name": menu.name},
+                messages.SUCCESS,
+            )
+            return redirect("admin:wechat_menu_changelist")
+        return redirect("admin:wechat_menu_change", menu.pk)

@@ -3,6 +3,7 @@ publishing after approval (with a fault), drift, taking WeChat's version, publis
 
 import pytest
 
+from editorial.errors import NotAllowedError
 from wechat.errors import InvalidRequestError, RetryableError
 from wechat.models import Menu, MenuVersionState
 from wechat.services.menu import (
@@ -11,6 +12,7 @@ from wechat.services.menu import (
     menu_default,
     menu_drift,
     menu_publish,
+    menu_remove,
     menu_republish,
     menu_save,
 )
@@ -216,3 +218,21 @@ def test_publishing_ours_again_replaces_wechats_edit(emulator, editor, reviewer)
     version = menu_republish(menu=menu_default(), by=reviewer)
     menu_publish(version_id=version.pk)
     assert not menu_drift(menu=menu_default()).differs
+
+
+def test_removing_a_conditional_menu_removes_it_from_wechat(emulator, gateway, editor, reviewer):
+    tag = gateway.tag_create("已绑定校友")
+    gateway.menu_create(MENU)
+    menu = Menu.objects.create(name="已绑定校友", tag_id=tag.id, tag_name="已绑定校友")
+    menu_publish(version_id=_approved(editor, reviewer, menu).pk)
+    menu.refresh_from_db()
+    menu_remove(menu=menu, by=reviewer)
+    assert emulator.state.snapshot()["conditional_menus"] == []
+    assert not Menu.objects.filter(pk=menu.pk).exists()
+
+
+def test_an_editor_cannot_remove_a_conditional_menu(emulator, editor):
+    menu = Menu.objects.create(name="已绑定校友", tag_id=101, tag_name="已绑定校友")
+    with pytest.raises(NotAllowedError):
+        menu_remove(menu=menu, by=editor)
+    assert Menu.objects.filter(pk=menu.pk).exists()

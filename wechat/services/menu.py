@@ -379,6 +379,23 @@ def menu_adopt_wechat(*, menu: Menu, by, buttons: list) -> MenuVersion:
         )
 
 
+def menu_remove(*, menu: Menu, by, gateway: WeChatGateway | None = None) -> None:
+    """Remove a conditional menu: from WeChat first (already gone counts as done), then here
+    with its versions. Raises NotAllowedError (not a reviewer; the default menu is never
+    removed) and WeChatError (WeChat kept it; nothing is removed here)."""
+    if not is_reviewer(by):
+        raise NotAllowedError(_("Only reviewers can remove a conditional menu."))
+    if menu.is_default:
+        raise NotAllowedError(_("The default menu cannot be removed."))
+    if menu.wechat_menuid:
+        try:
+            (gateway or WeChatGateway()).menu_delete_conditional(menu.wechat_menuid)
+        except InvalidRequestError as exc:
+            if exc.errcode != 65301:
+                raise
+    menu.delete()
+
+
 # Publishing
 
 

@@ -155,7 +155,7 @@ def dashboard(request):
         (_("What alumni like"), ["modules-ranked", "categories-ranked", "departments-ranked"]),
         (
             _("Sign-ups and donations"),
-            ["signups-by-day", "donations-by-day", "donations-by-project"],
+            ["signups-by-day", "attendance", "donations-by-day", "donations-by-project"],
         ),
         (_("Pushes"), ["pushes"]),
         (

@@ -42,6 +42,7 @@ TABLES: dict[str, Callable[[Dashboard], Table]] = {
     "top-7-days": lambda board: board.most_read.top_7_days(),
     "top-30-days": lambda board: board.most_read.top_30_days(),
     "signups-by-day": lambda board: board.signups.signups_by_day(),
+    "attendance": lambda board: board.signups.attendance(),
     "donations-by-day": lambda board: board.donations.donations_by_day(),
     "donations-by-project": lambda board: board.donations.donations_by_project(),
     "pushes": lambda board: board.pushes.pushes(),

@@ -236,3 +236,10 @@ def test_an_editor_cannot_remove_a_conditional_menu(emulator, editor):
     with pytest.raises(NotAllowedError):
         menu_remove(menu=menu, by=editor)
     assert Menu.objects.filter(pk=menu.pk).exists()
+
+
+def test_a_rule_on_personal_data_is_refused(gateway):
+    gateway.menu_create(MENU)
+    with pytest.raises(InvalidRequestError) as caught:
+        gateway.menu_add_conditional(MENU, matchrule={"sex": "1"})
+    assert caught.value.errcode == 65320

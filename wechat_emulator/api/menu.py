@@ -3,8 +3,9 @@
 Limits are checked as WeChat answers them: 40016 button count, 40017 type, 40018 name bytes,
 40019 key bytes, 40020 url bytes, 40023 sub-button count, 40024/40025/40026/40027 the same for
 sub-buttons, 65303 a conditional menu without a default menu, 65304 an empty match rule,
-65301 an unknown menuid, 46003 no menu. Which code WeChat gives for each field is partly
-unconfirmed (see wechat/README.md); these follow the global return-code table.
+65320 a rule on personal data, 65301 an unknown menuid, 46003 no menu. Which code WeChat
+gives for each field is partly unconfirmed (see wechat/README.md); these follow the global
+return-code table.
 
 `menu_edit_in_backend(buttons)` (control API) is someone changing the menu on
 mp.weixin.qq.com: menu/get then answers what they made, so the site sees drift.
@@ -16,6 +17,9 @@ NAME_MAX = 16
 SUB_NAME_MAX = 60
 KEY_MAX = 128
 URL_MAX = 1024
+# Rules on personal data are refused since WeChat's privacy change (official page of
+# addconditional): only tag_id and client_platform_type remain.
+PRIVATE_RULES = ("sex", "country", "province", "city", "language")
 CONDITIONAL_MAX = 20  # unconfirmed; not documented, commonly quoted
 KEY_TYPES = {
     "click",
@@ -119,6 +123,8 @@ class MenuApi:
         rule = data.get("matchrule")
         if not isinstance(rule, dict) or not any(v not in ("", None) for v in rule.values()):
             raise ApiError(65304, "match rule empty")
+        if any(rule.get(field) not in ("", None) for field in PRIVATE_RULES):
+            raise ApiError(65320, "matchrule contains private info (sex, region, language)")
         tag_id = rule.get("tag_id")
         if tag_id not in ("", None):
             try:

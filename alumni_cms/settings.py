@@ -17,7 +17,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from payments import constants as wechatpay_constants
-from wechat.constants import EMULATOR_SIGNUP_TEMPLATE, EMULATOR_TOKEN
+from wechat.constants import EMULATOR_PUSH_TEMPLATE, EMULATOR_SIGNUP_TEMPLATE, EMULATOR_TOKEN
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -568,6 +568,14 @@ WECHAT_TEMPLATE_SIGNUP = env(
         if WECHAT_EMULATOR and WECHAT_ACCOUNT_TYPE == "service"
         else ""
     ),
+)
+# The template that tells a push's author it was approved, sent or failed (keyword1 push,
+# keyword2 what happened, keyword3 when, keyword4 detail), to the WeChat they linked for
+# previews; empty: by e-mail. On a subscription account (WECHAT_ACCOUNT_TYPE) this and
+# WECHAT_TEMPLATE_SIGNUP name subscription-notification templates (订阅通知, keywords thing1…
+# thing4), sent only to followers who opted in to them.
+WECHAT_TEMPLATE_PUSH = env(
+    "WECHAT_TEMPLATE_PUSH", default=EMULATOR_PUSH_TEMPLATE if WECHAT_EMULATOR else ""
 )
 # Attempts of one notification while the mail server or WeChat is down, waiting from BASE
 # seconds, doubling up to MAX; a notification claimed by a worker that died is retried after

@@ -7,9 +7,11 @@ from .models import Notification
 class NotificationAdmin(admin.ModelAdmin):
     """What was sent to whom, for the office to answer "I got nothing" (read-only)."""
 
-    list_display = ("kind", "channel", "registration", "state", "attempts", "created_at")
-    list_filter = ("state", "channel", "kind")
-    list_select_related = ("registration__activity",)
+    list_display = (
+        "kind", "channel", "registration", "push", "state", "delivery", "attempts", "created_at",
+    )  # fmt: skip
+    list_filter = ("state", "channel", "kind", "delivery")
+    list_select_related = ("registration__activity", "push")
     search_fields = ("recipient", "registration__name", "registration__phone")
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in Notification._meta.fields]

@@ -8,11 +8,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import linebreaks
 from django.utils.translation import gettext, gettext_lazy, override
 
 from activities.models import Registration, RegistrationStatus
 from activities.selectors import waitlist_position
 from activities.services import registration_token
+from core.names import display_name
 
 from .models import Kind
 
@@ -27,6 +29,8 @@ class Message:
     html: str
     fields: dict[str, str]
     url: str
+    # The WeChat template it goes out with; "" for the sign-up's (WECHAT_TEMPLATE_SIGNUP).
+    template_id: str = ""
 
 
 def site_name() -> str:
@@ -127,4 +131,59 @@ def registration_message(registration: Registration, kind: str) -> Message:
                 "keyword4": status,
             },
             url=url,
+        )
+
+
+PUSH_SUBJECTS = {
+    Kind.PUSH_APPROVED: gettext_lazy("Push approved: %(title)s"),
+    Kind.PUSH_SENT: gettext_lazy("Push sent: %(title)s"),
+    Kind.PUSH_FAILED: gettext_lazy("Push failed: %(title)s"),
+}
+PUSH_STATES = {
+    Kind.PUSH_APPROVED: gettext_lazy("Approved"),
+    Kind.PUSH_SENT: gettext_lazy("Sent"),
+    Kind.PUSH_FAILED: gettext_lazy("Failed"),
+}
+
+
+def _push_detail(push, kind: str) -> str:
+    if kind == Kind.PUSH_APPROVED:
+        approver = display_name(push.approved_by) if push.approved_by_id else ""
+        when = push.send_at or push.approved_at or timezone.now()
+        return gettext("Approved by %(name)s; goes out at %(when)s.") % {
+            "name": approver or gettext("a reviewer"),
+            "when": date_format(timezone.localtime(when), "Y-m-d H:i"),
+        }
+    if kind == Kind.PUSH_FAILED:
+        return gettext("Failure reason: %(reason)s") % {"reason": push.failure_reason or "—"}
+    if push.sent_count is not None:
+        return gettext("%(sent)s followers reached.") % {"sent": push.sent_count}
+    return gettext("WeChat has published it.")
+
+
+def push_message(push, kind: str) -> Message:
+    """What a push's author is told when it is approved, sent or failed (`kind`), with the
+    link to the push's page in the admin."""
+    with override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+        title = str(push)
+        state = str(PUSH_STATES[kind])
+        detail = _push_detail(push, kind)
+        url = settings.SITE_URL.rstrip("/") + reverse("admin:wechat_push_change", args=[push.pk])
+        when = date_format(timezone.localtime(timezone.now()), "Y-m-d H:i")
+        subject = f"【{site_name()}】" + str(PUSH_SUBJECTS[kind]) % {"title": title}
+        text = "\n\n".join(
+            [
+                gettext("Your WeChat push “%(title)s”: %(state)s.")
+                % {"title": title, "state": state},
+                detail,
+                url,
+            ]
+        )
+        return Message(
+            subject=subject,
+            text=text + "\n",
+            html=linebreaks(text, autoescape=True),
+            fields={"keyword1": title, "keyword2": state, "keyword3": when, "keyword4": detail},
+            url=url,
+            template_id=settings.WECHAT_TEMPLATE_PUSH,
         )

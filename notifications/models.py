@@ -20,6 +20,18 @@ class Kind(models.TextChoices):
     REMINDER_HOUR = "reminder_hour", _("Reminder an hour before")
     CHANGED = "changed", _("Time or place changed")
     ACTIVITY_CANCELLED = "activity_cancelled", _("Activity cancelled")
+    # WeChat pushes (wechat.signals.push_moved), to the push's author.
+    PUSH_APPROVED = "push_approved", _("Push approved")
+    PUSH_SENT = "push_sent", _("Push sent")
+    PUSH_FAILED = "push_failed", _("Push failed")
+
+
+class Delivery(models.TextChoices):
+    """What WeChat reported about a template message (TEMPLATESENDJOBFINISH's Status)."""
+
+    DELIVERED = "delivered", _("Delivered")
+    USER_BLOCK = "user_block", _("Refused by the follower")
+    SYSTEM_FAILED = "system_failed", _("WeChat failed to deliver")
 
 
 class NotificationState(models.TextChoices):
@@ -60,7 +72,18 @@ class Notification(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    msgid = models.CharField(_("WeChat msgid"), max_length=64, blank=True)
+    push = models.ForeignKey(
+        "wechat.Push",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("WeChat push"),
+    )
+    msgid = models.CharField(_("WeChat msgid"), max_length=64, blank=True, db_index=True)
+    # WeChat's later report on a template message (TEMPLATESENDJOBFINISH); empty until then.
+    delivery = models.CharField(_("delivery"), max_length=16, choices=Delivery.choices, blank=True)
+    delivery_at = models.DateTimeField(_("delivery reported at"), null=True, blank=True)
     error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -78,3 +101,26 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.get_channel_display()}"
+
+
+class SubscriptionOptIn(models.Model):
+    """How many more subscription notifications (订阅通知) of `template_id` the follower
+    `openid` accepted: each "accept" in the opt-in popup (subscribe_msg_popup_event) allows one
+    send of a one-time template; a send uses one up; a "reject" sets it to zero."""
+
+    openid = models.CharField(_("openid"), max_length=64)
+    template_id = models.CharField(_("template id"), max_length=128)
+    remaining = models.PositiveIntegerField(_("sends left"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("subscription notification opt-in")
+        verbose_name_plural = _("subscription notification opt-ins")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["openid", "template_id"], name="notifications_optin_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.template_id} × {self.remaining}"

@@ -1,5 +1,7 @@
 """The notifications app's listeners (connected in NotificationsConfig.ready)."""
 
+import logging
+
 from django.dispatch import receiver
 
 from activities.signals import (
@@ -10,9 +12,15 @@ from activities.signals import (
     registration_promoted,
     reminder_due,
 )
+from wechat.models import CallbackEvent
+from wechat.signals import callback_received, push_moved
 
 from .models import Kind
+from .pushes import push_notify
 from .services import registration_notify
+from .wechat_reports import OPT_IN_EVENTS, TEMPLATE_FINISHED, delivery_record, optins_record
+
+logger = logging.getLogger(__name__)
 
 
 @receiver(registration_created, dispatch_uid="notifications.registration_created")
@@ -52,3 +60,23 @@ def activity_changed_received(sender, registration_ids, version: str, **kwargs) 
 def activity_cancelled_received(sender, registration_ids, **kwargs) -> None:
     for registration_id in registration_ids:
         registration_notify(registration_id=registration_id, kind=Kind.ACTIVITY_CANCELLED)
+
+
+@receiver(push_moved, dispatch_uid="notifications.push_moved")
+def push_moved_received(sender, push_id: int, move: str, **kwargs) -> None:
+    """Tell a push's author that it was approved, sent or failed (notifications.pushes)."""
+    try:
+        push_notify(push_id=push_id, move=move)
+    except Exception:
+        # send_robust would swallow it without a word; a notice never stops a push.
+        logger.exception("The notice of push %s (%s) could not be created", push_id, move)
+
+
+@receiver(callback_received, dispatch_uid="notifications.wechat_reports")
+def wechat_report_received(sender, event: CallbackEvent, **kwargs) -> None:
+    """WeChat's delivery report of a template message, or a follower's opt-ins to
+    subscription notifications: one indexed UPDATE or two, inside WeChat's 5 seconds."""
+    if event.event == TEMPLATE_FINISHED:
+        delivery_record(event=event)
+    elif event.event in OPT_IN_EVENTS:
+        optins_record(event=event)

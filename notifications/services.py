@@ -27,8 +27,9 @@ from audience.models import Follower
 from core.queueing import enqueue
 
 from .channels import SENDERS, Final, Retry
-from .messages import registration_message
+from .messages import push_message, registration_message
 from .models import Channel, Notification, NotificationState
+from .wechat_reports import delivery_apply_stored, wechat_available
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ class NotificationRetry(Exception):
 def _recipients(registration: Registration) -> list[tuple[str, str]]:
     """(channel, recipient) pairs a registration's notifications go to: its e-mail address;
     the openid of the followed WeChat account bound to its alumni record, when
-    WECHAT_TEMPLATE_SIGNUP names a template."""
+    WECHAT_TEMPLATE_SIGNUP names a template (on a subscription account: one the follower
+    opted in to)."""
     recipients = []
     if registration.email:
         recipients.append((Channel.EMAIL, registration.email))
@@ -59,7 +61,7 @@ def _recipients(registration: Registration) -> list[tuple[str, str]]:
             .values_list("openid", flat=True)
             .first()
         )
-        if openid:
+        if openid and wechat_available(openid=openid, template_id=settings.WECHAT_TEMPLATE_SIGNUP):
             recipients.append((Channel.WECHAT, openid))
     return recipients
 
@@ -130,9 +132,12 @@ def notification_send(*, notification_id: int) -> Notification:
         notification.next_attempt_at = None
         notification.save(update_fields=["state", "attempts", "next_attempt_at", "updated_at"])
     try:
-        if notification.registration is None:
+        if notification.push_id is not None:
+            message = push_message(notification.push, notification.kind)
+        elif notification.registration is None:
             raise Final("the registration no longer exists")
-        message = registration_message(notification.registration, notification.kind)
+        else:
+            message = registration_message(notification.registration, notification.kind)
         msgid = SENDERS[notification.channel](notification, message)
     except Retry as exc:
         if notification.attempts >= settings.NOTIFICATIONS_RETRY_MAX:
@@ -151,7 +156,9 @@ def notification_send(*, notification_id: int) -> Notification:
         # A bug or an unexpected answer: stored for the office, never raised into a worker loop.
         logger.exception("Notification %s failed unexpectedly", notification.pk)
         return _finish(notification, NotificationState.FAILED, error=f"{type(exc).__name__}")
-    return _finish(notification, NotificationState.SENT, msgid=msgid, sent_at=timezone.now())
+    sent = _finish(notification, NotificationState.SENT, msgid=msgid, sent_at=timezone.now())
+    delivery_apply_stored(msgid=msgid)  # WeChat's report may have come before our record
+    return sent
 
 
 def _finish(notification: Notification, state: str, **fields) -> Notification:

@@ -7,3 +7,8 @@ EMULATOR_TOKEN = "emulator-token"
 # The template id of the sign-up confirmation the bundled emulator's account has added, which
 # settings.py uses for WECHAT_TEMPLATE_SIGNUP while the emulator is on.
 EMULATOR_SIGNUP_TEMPLATE = "emulator-signup-template"
+
+# The template the bundled emulator's account has for push notices to their authors (approved,
+# sent, failed), which settings.py uses for WECHAT_TEMPLATE_PUSH while the emulator is on. The
+# emulator knows both ids as template messages and as subscription-notification templates.
+EMULATOR_PUSH_TEMPLATE = "emulator-push-template"

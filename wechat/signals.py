@@ -10,3 +10,8 @@ called with `send_robust`, so one failing receiver neither stops the others nor 
 from django.dispatch import Signal
 
 callback_received = Signal()
+
+# A push moved (wechat.services.workflow.move), sent after the commit with `sender=Push`,
+# `push_id` and `move` (the move's name: "approve", "send", "publish", "finish", "fail", …).
+# The notifications app tells the push's author when it is approved, sent or failed.
+push_moved = Signal()

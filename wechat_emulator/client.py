@@ -70,3 +70,8 @@ class EmulatorClient:
         the emulator's record with the site's reply."""
         payload = {"openid": openid, "msg_type": msg_type, **fields}
         return self._call("POST", "followers/message", payload)
+
+    def subscribe_popup(self, *, openid: str, template_ids: list[str], accept: bool = True) -> dict:
+        """The follower answers the subscription-notification opt-in popup."""
+        payload = {"openid": openid, "template_ids": template_ids, "accept": accept}
+        return self._call("POST", "subscribe/popup", payload)

@@ -3,7 +3,7 @@
 import random
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from wechat.constants import EMULATOR_SIGNUP_TEMPLATE, EMULATOR_TOKEN
+from wechat.constants import EMULATOR_PUSH_TEMPLATE, EMULATOR_SIGNUP_TEMPLATE, EMULATOR_TOKEN
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,9 @@ class EmulatorConfig:
     oauth_code_ttl: int = 300
     # The account's template messages (模板消息, service accounts): the template ids it has
     # added; any other id answers 40037.
-    template_ids: tuple[str, ...] = (EMULATOR_SIGNUP_TEMPLATE,)
+    template_ids: tuple[str, ...] = (EMULATOR_SIGNUP_TEMPLATE, EMULATOR_PUSH_TEMPLATE)
+    # Its subscription-notification templates (订阅通知, both account types).
+    subscribe_template_ids: tuple[str, ...] = (EMULATOR_SIGNUP_TEMPLATE, EMULATOR_PUSH_TEMPLATE)
     # Permanent QR codes the account may create (WeChat: 100,000; lower it to test the limit).
     qrcode_permanent_max: int = 100_000
 
@@ -72,7 +74,9 @@ class Faults:
     `error_codes` with `error_extra` merged in (rate `error_rate`), or perform the call and
     close the connection without answering (rate `drop_after_commit_rate`). `times` caps how
     many failures are still injected (None: no cap). `send_status` makes the next mass sends
-    fail review (e.g. "err(20001)"); `publish_status` makes publish jobs end with that status.
+    fail review (e.g. "err(20001)"); `publish_status` makes publish jobs end with that status;
+    `template_status` is the Status of the TEMPLATESENDJOBFINISH pushed after each template
+    message (default "success"; e.g. "failed:user block", "failed: system failed").
     """
 
     latency_ms: int = 0
@@ -87,6 +91,7 @@ class Faults:
     seed: int | None = None
     send_status: str | None = None
     publish_status: int | None = None
+    template_status: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "Faults":

@@ -14,6 +14,8 @@ Control API (JSON in, JSON out):
     POST /_emulator/followers/message     {"openid"?, "msg_type": "text", "Content": …}: a
                                           follower writes; pushed at once, the site's reply
                                           read back and returned
+    POST /_emulator/subscribe/popup       {"openid", "template_ids": [...], "accept"?}: the
+                                          follower opts in to subscription notifications
     POST /_emulator/qrcode/scan           {"ticket" or "scene", "openid"?, "new"?}: a scan of a
                                           QR code; pushes subscribe (new) or SCAN
     POST /_emulator/menu/backend          {"button": [...]}: someone edits the menu on
@@ -176,6 +178,12 @@ def _control(state: EmulatorState, method: str, path: str, body: bytes) -> tuple
             state.unsubscribe(str(data.get("openid", "")))
         elif route == "followers/message":
             return 200, state.follower_message(**data)
+        elif route == "subscribe/popup":
+            return 200, state.subscribe_popup(
+                openid=str(data.get("openid") or ""),
+                template_ids=[str(t) for t in data.get("template_ids") or []],
+                accept=bool(data.get("accept", True)),
+            )
         elif route == "qrcode/scan":
             return 200, state.qrcode_scan(
                 ticket=str(data.get("ticket") or ""),

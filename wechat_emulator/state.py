@@ -24,12 +24,13 @@ from .api.conversation import ConversationApi
 from .api.datacube import DatacubeApi
 from .api.followers import STARRED_TAG, FollowerApi
 from .api.mass import MassSendApi
-from .api.menu import MenuApi
 from .api.media import MediaApi
+from .api.menu import MenuApi
 from .api.messages import TemplateMessageApi
 from .api.oauth import OAuthApi
 from .api.publish import PublishApi
 from .api.qrcode import QRCodeApi
+from .api.subscribe import SubscribeMessageApi
 from .api.tokens import TokenApi
 from .config import EmulatorConfig, FaultDecision, Faults, decide
 
@@ -50,6 +51,7 @@ class EmulatorState(
     ConversationApi,
     MenuApi,
     QRCodeApi,
+    SubscribeMessageApi,
 ):
     """All of the emulated account's data, and the API logic that reads and changes it."""
 
@@ -106,6 +108,8 @@ class EmulatorState(
             self.menu: dict | None = None
             self.conditional_menus: list[dict] = []
             self.qrcodes: dict[str, dict] = {}
+            self.subscribe_optins: dict[str, int] = {}
+            self.subscribe_messages: list[dict] = []
 
     def configure(self, **changes) -> None:
         """Change config fields now (kept until the next reset). Raises ValueError."""
@@ -228,6 +232,8 @@ class EmulatorState(
                 "menu": self.menu,
                 "conditional_menus": list(self.conditional_menus),
                 "qrcodes": list(self.qrcodes.values()),
+                "subscribe_optins": dict(self.subscribe_optins),
+                "subscribe_messages": list(self.subscribe_messages),
             }
 
     def _save(self) -> None:
@@ -263,6 +269,8 @@ class EmulatorState(
             "menu": self.menu,
             "conditional_menus": self.conditional_menus,
             "qrcodes": self.qrcodes,
+            "subscribe_optins": self.subscribe_optins,
+            "subscribe_messages": self.subscribe_messages,
         }
         tmp = self.state_file.with_suffix(".tmp")
         tmp.parent.mkdir(parents=True, exist_ok=True)
@@ -282,7 +290,8 @@ class EmulatorState(
                 "consumed", "publishes", "sends", "inbox", "template_messages", "callback_log",
                 "attempts",
                 "follower_count", "monthly", "counters", "seq",
-                "menu", "conditional_menus", "qrcodes",
+                "menu", "conditional_menus", "qrcodes", "subscribe_optins",
+                "subscribe_messages",
                 "follower_messages", "custom_messages", "last_interaction", "custom_counts",
             ):  # fmt: skip
                 if name in data:
@@ -339,8 +348,9 @@ class EmulatorState(
         "cgi-bin/message/mass/preview": ("POST", "_mass_preview", True),
         "cgi-bin/message/mass/get": ("POST", "_mass_get", True),
         "cgi-bin/message/template/send": ("POST", "_template_send", True),
-        "cgi-bin/qrcode/create": ("POST", "_qrcode_create", True),
         "cgi-bin/message/custom/send": ("POST", "_custom_send", True),
+        "cgi-bin/qrcode/create": ("POST", "_qrcode_create", True),
+        "cgi-bin/message/subscribe/bizsend": ("POST", "_subscribe_send", True),
         "cgi-bin/user/get": ("GET", "_user_get", True),
         "cgi-bin/user/info": ("GET", "_user_info", True),
         "cgi-bin/user/info/batchget": ("POST", "_user_batchget", True),

@@ -93,7 +93,7 @@ class ChannelAdmin(admin.ModelAdmin):
         if obj is None:
             return [(None, {"fields": main})]
         code = ["code_panel", "scene", "expires_at", "created_by", "created_at"]
-        return [(None, {"fields": main}), (_("QR code"), {"fields": code})]
+        return [(None, {"fields": main}), (_("QR code of the channel"), {"fields": code})]
 
     @admin.display(description=_("linked to"))
     def linked_to(self, obj):
@@ -104,7 +104,7 @@ class ChannelAdmin(admin.ModelAdmin):
             return str(item) if item is not None else "—"
         return "—"
 
-    @admin.display(description=_("QR code"))
+    @admin.display(description=_("QR code of the channel"))
     def code_state(self, obj):
         if not obj.url:
             return gettext("Not issued")
@@ -122,7 +122,7 @@ class ChannelAdmin(admin.ModelAdmin):
     def follower_count(self, obj):
         return obj.n_followers
 
-    @admin.display(description=_("QR code"))
+    @admin.display(description=_("QR code of the channel"))
     def code_panel(self, obj):
         if obj is None or not obj.pk:
             return "—"

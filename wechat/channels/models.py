@@ -85,7 +85,7 @@ class ChannelScan(models.Model):
     a receiver run twice land on one row). `new_follower`: the scan made them follow."""
 
     channel = models.ForeignKey(
-        Channel, on_delete=models.CASCADE, related_name="scans", verbose_name=_("channel")
+        Channel, on_delete=models.CASCADE, related_name="scans", verbose_name=_("QR channel")
     )
     event = models.OneToOneField(
         "wechat.CallbackEvent",

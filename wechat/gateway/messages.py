@@ -49,3 +49,24 @@ class MessagesAPI:
             body=payload,
             parse=lambda r: str(r["msgid"]),
         )
+
+    def subscribe_send(
+        self, *, openid: str, template_id: str, data: dict[str, str], page: str = ""
+    ) -> None:
+        """Send the subscription notification (订阅通知, CONTRACT.md §16) `template_id` to the
+        follower `openid`, who must have opted in to it (one send per opt-in for a one-time
+        template). `data` maps its keywords (e.g. thing1, time2) to values, each cut to
+        TEMPLATE_VALUE_MAX_CHARS characters; `page` opens when the follower taps it. Raises
+        InvalidRequestError (43101 no opt-in left, 43004 not a follower, 40003 bad openid,
+        40037 unknown template) and RetryableError.
+        """
+        payload = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {
+                key: {"value": str(value)[:TEMPLATE_VALUE_MAX_CHARS]} for key, value in data.items()
+            },
+        }
+        if page:
+            payload["page"] = page
+        self._call("POST", "cgi-bin/message/subscribe/bizsend", body=payload)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,7 @@ from editorial.errors import NotAllowedError, TransitionError
 
 from ..errors import WeChatError
 from ..models import Push, PushEvent, PushEventKind, PushState
+from ..signals import push_moved
 
 ACTIVE_STATES = (PushState.APPROVED, PushState.UPLOADING, PushState.DRAFT_CREATED, PushState.SENT)
 NOT_STARTED_STATES = (PushState.DRAFT, PushState.APPROVED)
@@ -209,6 +211,10 @@ def move(push: Push, name: str, *, by, detail: str = "", **data) -> PushEvent:
     if move_.target is not None:
         push.state = move_.target
     push.save()
+    push_id = push.pk
+    transaction.on_commit(
+        lambda: push_moved.send_robust(sender=Push, push_id=push_id, move=name), robust=True
+    )
     return record(push, move_.event, by=by, detail=detail, **data)
 
 

@@ -72,4 +72,7 @@ class TemplateMessageApi:
                 "sample_openids": [touser],
             }
         )
+        # WeChat reports the delivery a moment later (TEMPLATESENDJOBFINISH, §16).
+        status = self.faults.template_status or "success"
+        self._later(self.config.callback_delay, self._template_finish, touser, msgid, status)
         return {"errcode": 0, "errmsg": "ok", "msgid": int(msgid)}

@@ -127,7 +127,7 @@ class Migration(migrations.Migration):
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="scans",
                         to="wechat_channels.channel",
-                        verbose_name="channel",
+                        verbose_name="QR channel",
                     ),
                 ),
                 (

@@ -144,6 +144,13 @@ class ActivityAdmin(EditorialAdminMixin, admin.ModelAdmin):
                 gettext("Sign-ups and answers"),
             ),
         ]
+        if figures.checked_in:
+            links.append(
+                (
+                    reverse("admin:activities_activity_followup", args=[obj.pk]),
+                    gettext("Send the follow-up survey to those who came…"),
+                )
+            )
         if obj.cancelled_at is None:
             links.append(
                 (
@@ -189,6 +196,7 @@ class ActivityAdmin(EditorialAdminMixin, admin.ModelAdmin):
                 "<path:object_id>/checkin/list/", admin_views.checkin_sheet_view, "checkin_sheet"
             ),
             route("<path:object_id>/cancel/", admin_views.cancel_view, "cancel"),
+            route("<path:object_id>/followup/", admin_views.followup_view, "followup"),
             *super().get_urls(),
         ]
 

@@ -19,7 +19,7 @@ from core.text import one_line
 from .checkin import DOOR_MAX_LENGTH, PERMISSION, Outcome, check_in_by_code
 from .errors import ActivityError, CheckInError
 from .models import Activity, RegistrationStatus
-from .schedule import activity_cancel
+from .schedule import activity_cancel, activity_followup_send, followup_surveys
 from .selectors import attendance, checkin_sheet
 
 # A typed code longer than this is not read (a ticket's code has 8 characters).
@@ -126,6 +126,45 @@ def cancel_view(request, object_id, *, model_admin):
             **model_admin.admin_site.each_context(request),
             "title": gettext("Cancel the activity"),
             "activity": activity,
+            "figures": attendance(activity),
+            "change_url": change_url,
+            "opts": Activity._meta,
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def followup_view(request, object_id, *, model_admin):
+    """Choose a published survey and send its link to everyone who checked in."""
+    if not request.user.has_perm("activities.change_activity"):
+        raise PermissionDenied
+    activity = get_object_or_404(Activity, pk=object_id)
+    change_url = reverse("admin:activities_activity_change", args=[activity.pk])
+    surveys = followup_surveys()
+    if request.method == "POST":
+        raw = request.POST.get("survey", "")
+        try:
+            count = activity_followup_send(
+                activity=activity, survey_id=int(raw) if raw.isdigit() else 0, by=request.user
+            )
+        except ActivityError as exc:
+            model_admin.message_user(request, exc.message, messages.ERROR)
+        else:
+            model_admin.message_user(
+                request,
+                gettext("The survey is on its way to the %(count)d people who came.")
+                % {"count": count},
+                messages.SUCCESS,
+            )
+            return redirect(change_url)
+    return TemplateResponse(
+        request,
+        "admin/activities/followup.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": gettext("Send the follow-up survey"),
+            "activity": activity,
+            "surveys": list(surveys[:100]) if surveys is not None else None,
             "figures": attendance(activity),
             "change_url": change_url,
             "opts": Activity._meta,

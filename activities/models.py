@@ -51,6 +51,10 @@ class Activity(EditorialItem):
     # The announced start each reminder was last sent for (a new time gets new reminders).
     reminded_day_for = models.DateTimeField(null=True, blank=True, editable=False)
     reminded_hour_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # The survey last sent to those who came (an id of surveys.Survey, when that app is there:
+    # activities does not depend on it), and when.
+    followup_survey_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    followup_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     revision_fields = EditorialItem.revision_fields + (
         "starts_at",

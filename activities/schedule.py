@@ -11,6 +11,7 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -21,7 +22,7 @@ from editorial.actors import is_person
 
 from .errors import ActivityError
 from .models import Activity, Registration, RegistrationStatus
-from .signals import activity_cancelled, activity_changed, reminder_due
+from .signals import activity_cancelled, activity_changed, followup_requested, reminder_due
 
 logger = logging.getLogger(__name__)
 
@@ -160,3 +161,37 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
                 Activity.objects.filter(pk=activity.pk).update(**{mark: starts})
                 reminded += 1
     return reminded
+
+
+def followup_surveys():
+    """The published surveys a follow-up can send, newest first; None when the surveys app is
+    not installed (activities does not import it: a deployment may leave it out)."""
+    if not apps.is_installed("surveys"):
+        return None
+    return apps.get_model("surveys", "Survey").objects.published().order_by("-published_at", "-pk")
+
+
+def activity_followup_send(*, activity: Activity, survey_id: int, by) -> int:
+    """Send the published survey `survey_id` to everyone who checked in at `activity`
+    (`followup_requested`, inside the transaction; notifications sends its link by e-mail and
+    WeChat, once per person and survey, so sending again reaches only those checked in since).
+    Returns how many people it concerns. Raises ActivityError without the right to change
+    activities, for a survey that is not published, or when nobody has checked in."""
+    if not (is_person(by) and by.has_perm("activities.change_activity")):
+        raise ActivityError(_("You may not send follow-up surveys."), code="permission")
+    surveys = followup_surveys()
+    if surveys is None or not surveys.filter(pk=survey_id).exists():
+        raise ActivityError(_("Choose a published survey."), code="survey")
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        came = _told_ids(activity.pk, statuses=(RegistrationStatus.ATTENDED,))
+        if not came:
+            raise ActivityError(_("Nobody has checked in at this activity yet."), code="nobody")
+        followup_requested.send(
+            sender=Activity, activity_id=activity.pk, registration_ids=came, survey_id=survey_id
+        )
+        Activity.objects.filter(pk=activity.pk).update(
+            followup_survey_id=survey_id, followup_sent_at=timezone.now()
+        )
+    logger.info("Activity %s: survey %s sent to %d who came", activity.pk, survey_id, len(came))
+    return len(came)

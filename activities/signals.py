@@ -28,3 +28,5 @@ activity_changed = Signal()
 activity_cancelled = Signal()
 # ... a reminder is due (`when` is "day" or "hour", `starts_at` the start it is for).
 reminder_due = Signal()
+# ... the organisers send a survey (`survey_id`) to those who came (checked in).
+followup_requested = Signal()

@@ -1,0 +1,89 @@
+"""The organiser's check-in page on a phone: name the door, type a ticket's code, see who it
+is at once; the same code again shows when and at which door they came in; the ticket page
+shows the QR code (screenshots test-results/checkin-*.png)."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from playwright.sync_api import expect
+
+from activities.models import RegistrationStatus
+from activities.services import registration_token
+from editorial.models import State
+from tests.browser.conftest import RESULTS
+from tests.browser.support import log_in_to_admin
+from tests.factories import ActivityFactory, RegistrationFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def phone(open_page):
+    return open_page(phone=True)
+
+
+def _shot(page, name: str) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=RESULTS / f"{name}.png", full_page=True)
+
+
+def _fits_the_screen(page) -> bool:
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
+def test_checking_in_at_the_door_on_a_phone(phone):
+    activity = ActivityFactory(state=State.PUBLISHED, title="北京校友年会", place="北京饭店宴会厅")
+    guest = RegistrationFactory(activity=activity, name="林晓舟", class_year=2008)
+    waiting = RegistrationFactory(
+        activity=activity, name="陈思远", status=RegistrationStatus.WAITLISTED
+    )
+    RegistrationFactory(activity=activity, name="王一")
+    staff = UserFactory(username="door", first_name="晓", last_name="门", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="check_in_registration"))
+
+    phone.goto(f"/activities/registration/{registration_token(registration=guest)}/")
+    expect(phone.locator("#ticket svg")).to_be_visible()
+    _shot(phone, "checkin-ticket")
+
+    log_in_to_admin(phone, staff)
+    phone.goto(f"/admin/activities/activity/{activity.pk}/checkin/")
+    phone.get_by_label("您在哪个入口？").fill("北门")
+    phone.get_by_role("button", name="开始签到").click()
+    expect(phone.locator("#door-name")).to_have_text("北门")
+    expect(phone.locator("#checkin-count")).to_have_text("已签到 0 / 2")
+
+    code = phone.get_by_label("票号")
+    code.fill(guest.code[:4].lower() + " " + guest.code[4:])
+    code.press("Enter")
+    result = phone.locator("#result")
+    expect(result).to_have_attribute("data-outcome", "checked_in")
+    expect(result).to_contain_text("林晓舟")
+    expect(result).to_contain_text("2008")
+    expect(phone.locator("#checkin-count")).to_have_text("已签到 1 / 2")
+    expect(code).to_have_value("")  # ready for the next one, without a page load
+    assert _fits_the_screen(phone)
+    _shot(phone, "checkin-ok")
+
+    code.fill(guest.code)
+    phone.get_by_role("button", name="签到", exact=True).click()
+    expect(result).to_have_attribute("data-outcome", "already")
+    expect(phone.locator("#result-when")).to_contain_text("在北门签到")
+    _shot(phone, "checkin-duplicate")
+
+    code.fill(waiting.code)
+    code.press("Enter")
+    expect(result).to_have_attribute("data-outcome", "waitlisted")
+    expect(result).to_contain_text("候补名单：未签到")
+    expect(phone.locator("#checkin-count")).to_have_text("已签到 1 / 2")
+    _shot(phone, "checkin-waitlisted")
+
+    guest.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (guest.status, guest.checked_in_door) == (RegistrationStatus.ATTENDED, "北门")
+    assert waiting.status == RegistrationStatus.WAITLISTED
+
+    phone.get_by_role("link", name="打印名单").click()
+    expect(phone.locator("#sheet-places")).to_contain_text("林晓舟")
+    expect(phone.locator("#sheet-waitlist")).to_contain_text("陈思远")
+    _shot(phone, "checkin-sheet")

@@ -3,7 +3,7 @@ publishing after approval (with a fault), drift, taking WeChat's version, publis
 
 import pytest
 
-from editorial.errors import NotAllowedError
+from editorial.errors import InvalidValueError, NotAllowedError
 from wechat.errors import InvalidRequestError, RetryableError
 from wechat.models import Menu, MenuVersionState
 from wechat.services.menu import (
@@ -243,3 +243,21 @@ def test_a_rule_on_personal_data_is_refused(gateway):
     with pytest.raises(InvalidRequestError) as caught:
         gateway.menu_add_conditional(MENU, matchrule={"sex": "1"})
     assert caught.value.errcode == 65320
+
+
+def test_a_menu_made_on_wechats_backend_is_what_followers_see(emulator, gateway):
+    gateway.menu_create(MENU)
+    theirs = [{"type": "view", "name": "官网", "url": "https://www.example.edu/"}]
+    emulator.state.menu_edit_in_backend(theirs)
+    assert gateway.menu_shown().buttons == theirs
+    assert gateway.menu_get().buttons == MENU  # the API's own menu, unchanged
+
+
+def test_a_backend_only_button_cannot_be_taken_as_ours(emulator, editor, reviewer):
+    _published(editor, reviewer)
+    emulator.state.menu_edit_in_backend([{"type": "text", "name": "简介", "value": "校友会简介"}])
+    menu = menu_default()
+    drift = menu_drift(menu=menu)
+    assert ("+", "简介 — text 校友会简介") in drift.diff
+    with pytest.raises(InvalidValueError):
+        menu_adopt_wechat(menu=menu, by=reviewer, buttons=drift.theirs)

@@ -53,6 +53,15 @@ class MenuState:
     conditional: list[ConditionalMenu] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class MenuShown:
+    """What get_current_selfmenu_info answers: whether a menu is on, and the default menu
+    followers see, whether made through the API or on mp.weixin.qq.com."""
+
+    is_open: bool
+    buttons: list
+
+
 def _bytes(value) -> int:
     return len(str(value).encode())
 
@@ -108,14 +117,23 @@ def menu_normalized(buttons) -> list:
     for button in buttons or []:
         if not isinstance(button, dict):
             continue
-        subs = [menu_normalized([sub])[0] for sub in button.get("sub_button") or [] if sub]
-        if isinstance(button.get("sub_button"), dict):  # menu/get's `{"list": [...]}` form
-            subs = menu_normalized(button["sub_button"].get("list") or [])
+        subs = button.get("sub_button") or []
+        if isinstance(subs, dict):  # get_current_selfmenu_info's `{"list": [...]}` form
+            subs = subs.get("list") or []
+        subs = menu_normalized([sub for sub in subs if isinstance(sub, dict)])
         clean = {k: v for k, v in button.items() if k != "sub_button" and v not in ("", None)}
         if subs:
             clean = {"name": clean.get("name", ""), "sub_button": subs}
         result.append(clean)
     return result
+
+
+def _menu_shown(answer: dict) -> MenuShown:
+    info = answer.get("selfmenu_info") or {}
+    return MenuShown(
+        is_open=bool(int(answer.get("is_menu_open", 0) or 0)),
+        buttons=menu_normalized(info.get("button")),
+    )
 
 
 def _menu_state(answer: dict) -> MenuState:
@@ -154,6 +172,11 @@ class MenuAPI:
             if exc.errcode == NO_MENU:
                 return MenuState(buttons=[])
             raise
+
+    def menu_shown(self) -> MenuShown:
+        """The default menu followers see now, also when someone made it on mp.weixin.qq.com
+        (get_current_selfmenu_info). Raises RetryableError."""
+        return self._call("GET", "cgi-bin/get_current_selfmenu_info", parse=_menu_shown)
 
     def menu_delete(self) -> None:
         """Delete the default menu and every conditional menu. Raises RetryableError."""

@@ -35,6 +35,7 @@ from ..gateway.menu import (
     MENU_PAGEPATH_MAX_BYTES,
     MENU_SUB_BUTTONS_MAX,
     MENU_SUB_NAME_MAX_BYTES,
+    MENU_TYPES,
     MENU_URL_MAX_BYTES,
 )
 from ..models import Menu, MenuVersion, MenuVersionState
@@ -359,6 +360,17 @@ def menu_adopt_wechat(*, menu: Menu, by, buttons: list) -> MenuVersion:
         raise NotAllowedError(_("Only reviewers can take WeChat's menu as ours."))
     if not buttons:
         raise InvalidValueError(_("WeChat holds no menu to take."))
+    if any(
+        button.get("type") not in MENU_TYPES
+        for top in buttons
+        for button in (top.get("sub_button") or [top])
+    ):
+        raise InvalidValueError(
+            _(
+                "WeChat's menu has buttons only its own backend makes (a text, a picture, a "
+                "news card): make them here as keys or links instead, then publish ours."
+            )
+        )
     with transaction.atomic():
         menu = Menu.objects.select_for_update().get(pk=menu.pk)
         now = timezone.now()
@@ -490,6 +502,8 @@ def _describe(button: dict) -> str:
         )
     if "key" in button:
         return f"{kind} {gettext('key')} {button.get('key', '')}"
+    if "value" in button:  # made on WeChat's backend: a text, a picture, a voice…
+        return f"{kind} {button.get('value', '')}"
     if "article_id" in button:
         return f"{kind} {button.get('article_id', '')}"
     return kind
@@ -512,10 +526,11 @@ def menu_lines(buttons: list) -> list[str]:
 def menu_drift(*, menu: Menu, gateway: WeChatGateway | None = None) -> MenuDrift:
     """Compare the menu's published version with what WeChat holds now. Raises WeChatError."""
     gateway = gateway or WeChatGateway()
-    state = gateway.menu_get()
     if menu.is_default:
-        theirs = state.buttons
+        # What followers see: a menu made on mp.weixin.qq.com is not in menu/get.
+        theirs = gateway.menu_shown().buttons
     else:
+        state = gateway.menu_get()
         theirs = next(
             (
                 c.buttons

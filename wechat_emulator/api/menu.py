@@ -8,7 +8,8 @@ gives for each field is partly unconfirmed (see wechat/README.md); these follow 
 return-code table.
 
 `menu_edit_in_backend(buttons)` (control API) is someone changing the menu on
-mp.weixin.qq.com: menu/get then answers what they made, so the site sees drift.
+mp.weixin.qq.com: followers, trymatch and get_current_selfmenu_info then show what they made
+(menu/get keeps answering the API's last menu), until the next menu/create.
 """
 
 from .common import ApiError, index_of
@@ -97,12 +98,19 @@ class MenuApi:
         return self.seq["menu"]
 
     def _menu_create(self, request: dict) -> dict:
-        self.menu = {"button": check_buttons(request["json"].get("button")), "by": "api"}
-        self.menu["menuid"] = self._menu_next()
+        # What followers see is the API's menu again, whatever the backend had made.
+        buttons = check_buttons(request["json"].get("button"))
+        self.menu = {"button": buttons, "menuid": self._menu_next(), "backend": None}
         return {"errcode": 0, "errmsg": "ok"}
 
-    def _menu_get(self, request: dict) -> dict:
+    def _menu_shown(self) -> list | None:
+        """The default menu followers see: one made on the backend since, or the API's."""
         if not self.menu:
+            return None
+        return self.menu.get("backend") or self.menu.get("button")
+
+    def _menu_get(self, request: dict) -> dict:
+        if not self.menu or not self.menu.get("button"):
             raise ApiError(46003, "menu no exist")
         answer = {"menu": {"button": self.menu["button"], "menuid": self.menu["menuid"]}}
         if self.conditional_menus:
@@ -133,7 +141,7 @@ class MenuApi:
                 raise ApiError(40050, "invalid tag_id") from exc
             if tag_id not in self.tags:
                 raise ApiError(40050, "invalid tag_id")
-        if not self.menu:
+        if not self._menu_shown():
             raise ApiError(65303, "there is no selfmenu, please create selfmenu first")
         if len(self.conditional_menus) >= CONDITIONAL_MAX:
             raise ApiError(65305, "personalized menu size limit")
@@ -155,20 +163,22 @@ class MenuApi:
         index = index_of(request["json"].get("user_id"))
         if index is None or index >= self.follower_count:
             raise ApiError(40003, "invalid openid")
-        if not self.menu:
+        shown = self._menu_shown()
+        if not shown:
             raise ApiError(46003, "menu no exist")
         tags = self.follower_tags.get(index, set())
         for menu in reversed(self.conditional_menus):
             tag_id = menu["matchrule"].get("tag_id")
             if tag_id and int(tag_id) in tags:
                 return {"button": menu["button"]}
-        return {"button": self.menu["button"]}
+        return {"button": shown}
 
     def _menu_selfmenu_info(self, request: dict) -> dict:
-        if not self.menu:
+        shown = self._menu_shown()
+        if not shown:
             return {"is_menu_open": 0}
         buttons = []
-        for button in self.menu["button"]:
+        for button in shown:
             if button.get("sub_button"):
                 buttons.append(
                     {"name": button["name"], "sub_button": {"list": button["sub_button"]}}
@@ -178,11 +188,16 @@ class MenuApi:
         return {"is_menu_open": 1, "selfmenu_info": {"button": buttons}}
 
     def menu_edit_in_backend(self, buttons: list) -> None:
-        """Someone changed the menu on mp.weixin.qq.com (control API). Raises ValueError."""
+        """Someone changed the menu on mp.weixin.qq.com (control API): followers and
+        get_current_selfmenu_info show it; menu/get still answers the API's last menu (the
+        backend's own kinds, e.g. `text` with a `value`, are accepted). Raises ValueError."""
         with self.lock:
-            try:
-                stored = check_buttons(buttons)
-            except ApiError as exc:
-                raise ValueError(exc.payload["errmsg"]) from exc
-            self.menu = {"button": stored, "by": "backend", "menuid": self._menu_next()}
+            if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+                raise ValueError("1 to 3 buttons")
+            if not all(isinstance(b, dict) and b.get("name") for b in buttons):
+                raise ValueError("every button needs a name")
+            self.menu = {
+                **(self.menu or {"button": None, "menuid": self._menu_next()}),
+                "backend": [{**b, "sub_button": b.get("sub_button") or []} for b in buttons],
+            }
             self._save()

@@ -9,6 +9,7 @@ Bodies are lists of blocks: a plain string is a paragraph, "## …" a subheading
 "- …" lines a bulleted list (see `loader.body_html`).
 """
 
+from datetime import time
 from decimal import Decimal
 
 from editorial.models import State
@@ -1332,5 +1333,73 @@ MENU_BUTTONS = [
             {"type": "view", "name": "我的校友卡", "path": "/me/"},
             {"type": "click", "name": "联系我们", "key": "CONTACT"},
         ],
+    },
+]
+
+# WeChat automatic replies (wechat.ReplyRule): the welcome, keyword rules, the default.
+REPLY_RULES = [
+    {
+        "name": "关注欢迎语",
+        "trigger": "welcome",
+        "text": "欢迎关注校友会！回复“活动”看近期校友活动，回复“地址”获取校友会联系方式。",
+        "text_bound": "{name}校友，欢迎回家！回复“活动”看近期校友活动。",
+    },
+    {
+        "name": "校友会地址",
+        "match": "contains",
+        "pattern": "地址",
+        "text": "校友会办公室：校本部行政楼 312 室，电话 010-6275 1234（工作日 9:00–17:30）。",
+    },
+    {"name": "近期活动", "match": "exact", "pattern": "活动", "kind": "news", "text": ""},
+    {
+        "name": "捐赠咨询",
+        "match": "contains",
+        "pattern": "捐赠",
+        "priority": 5,
+        "text": "感谢您的支持！捐赠项目和方式请看网站“校园捐赠”，或致电 010-6275 1234。",
+    },
+    {
+        "name": "届别认证",
+        "match": "regex",
+        "pattern": r"^(19|20)\d{2}级$",
+        "text": "欢迎！请点菜单“我的”绑定校友档案，之后就能收到您那一届的活动通知。",
+    },
+    {
+        "name": "夜间留言",
+        "match": "contains",
+        "pattern": "值班",
+        "active_from": time(22, 0),
+        "active_until": time(7, 0),
+        "text": "现在是夜间，值班老师明早 9 点后回复您。急事请拨 010-6275 1234。",
+    },
+    {
+        "name": "默认回复",
+        "trigger": "default",
+        "text": "已收到您的留言，校友办老师会尽快回复（工作日 9:00–17:30）。",
+    },
+]
+
+# The inbox: a few followers' messages (direction, hours ago, text); openids in the emulator's
+# numbering (followers 11-13), one bound to an alumni record by name.
+CONVERSATIONS = [
+    {
+        "openid": "oEMU000000000000000000000011",
+        "alumnus": ALUMNI[0][0],
+        "auto_reply": "已收到您的留言，校友办老师会尽快回复（工作日 9:00–17:30）。",
+        "messages": [
+            ("in", 3, "老师好，上海校友会下周六在徐汇举办迎新活动，想投稿报道，可以吗？"),
+            ("out", 2, "当然可以！活动后把文字和照片发给我们，或者直接在联络员入口投稿。"),
+            ("in", 1, "好的，谢谢老师！到时候我拍些照片。"),
+        ],
+    },
+    {
+        "openid": "oEMU000000000000000000000012",
+        "auto_reply": "已收到您的留言，校友办老师会尽快回复（工作日 9:00–17:30）。",
+        "messages": [("in", 30, "校友卡丢了怎么补办？")],
+    },
+    {
+        "openid": "oEMU000000000000000000000013",
+        "auto_reply": "已收到您的留言，校友办老师会尽快回复（工作日 9:00–17:30）。",
+        "messages": [("in", 75, "请问返校日当天校园里可以停车吗？")],
     },
 ]

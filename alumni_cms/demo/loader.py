@@ -128,6 +128,8 @@ class _Loader:
         self._profiles()
         self._projects()
         self._menu()
+        self._replies()
+        self._conversations()
         AuditEntry.objects.bulk_create(self.audit)
         self._count(
             AuditEntry, created=len(self.audit), found=sum(map(len, self.imported.values()))
@@ -546,3 +548,63 @@ class _Loader:
             editor_ids=[editor.pk] if editor else [],
         )
         self._count(MenuVersion, created=1)
+
+    def _replies(self) -> None:
+        """Automatic replies: a welcome (by name for bound alumni), keyword rules (one a news
+        card of the first published activity) and the default reply."""
+        from editorial.publishing import item_key
+        from wechat.models import ReplyRule
+
+        activity = Activity.objects.filter(state=State.PUBLISHED).order_by("pk").first()
+        created = found = 0
+        for spec in data.REPLY_RULES:
+            spec = dict(spec)
+            if spec.get("kind") == "news":
+                if activity is None:
+                    continue
+                spec["item_key"] = item_key(activity)
+            if ReplyRule.objects.filter(name=spec["name"]).exists():
+                found += 1
+                continue
+            ReplyRule.objects.create(updated_by=self.users.get("editor"), **spec)
+            created += 1
+        self._count(ReplyRule, created=created, found=found)
+
+    def _conversations(self) -> None:
+        """A few followers' messages in the inbox (one of them bound to an alumni record, one
+        answered, one whose 48-hour window has closed)."""
+        from audience.models import Follower
+        from wechat.models import InboxMessage
+
+        created = found = 0
+        for index, spec in enumerate(data.CONVERSATIONS):
+            openid = spec["openid"]
+            alumnus = self.alumni.get(spec.get("alumnus", ""))
+            unbound = alumnus is not None and not Follower.objects.filter(alumnus=alumnus).exists()
+            if unbound and not Follower.objects.filter(openid=openid).exists():
+                Follower.objects.create(
+                    openid=openid,
+                    subscribed=True,
+                    subscribe_time=self.now - timedelta(days=200),
+                    alumnus=alumnus,
+                    bound_at=self.now - timedelta(days=100),
+                )
+            for number, (direction, hours_ago, content) in enumerate(spec["messages"]):
+                msg_id = f"demo-{index}-{number}"
+                if InboxMessage.objects.filter(msg_id=msg_id).exists():
+                    found += 1
+                    continue
+                at = self.now - timedelta(hours=hours_ago)
+                InboxMessage.objects.create(
+                    openid=openid,
+                    direction=direction,
+                    msg_type="text",
+                    msg_id=msg_id,
+                    content=content,
+                    sent_at=at,
+                    received_at=at,
+                    sent_by=self.users.get("editor") if direction == "out" else None,
+                    reply_summary=spec.get("auto_reply", "") if direction == "in" else "",
+                )
+                created += 1
+        self._count(InboxMessage, created=created, found=found)

@@ -37,6 +37,10 @@ def test_an_editor_builds_a_menu_and_another_person_publishes_it(
 
     page.locator("[name=b1_name]").fill("校友服务")
     page.locator("[name=b1s0_name]").fill("联系我们")
+    # The phone follows the typing before anything is saved.
+    live = page.get_by_test_id("menu-preview")
+    expect(live.locator(".menu-phone__bar")).to_contain_text("校友新闻")
+    expect(live.locator("summary")).to_have_text("≡ 校友服务")
     page.locator("[name=b1s0_type]").select_option(label="发送 key（自动回复）")
     page.locator("[name=b1s0_key]").fill("CONTACT")
     page.locator("[name=b1s1_name]").fill("我的校友卡")

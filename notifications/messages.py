@@ -3,6 +3,7 @@ language (zh-hans), with the absolute link to the registration's own page."""
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -52,6 +53,8 @@ def _status(registration: Registration, kind: str) -> str:
         return gettext("The activity is cancelled")
     if kind == Kind.CHANGED:
         return gettext("New time or place")
+    if kind == Kind.FOLLOWUP_SURVEY:
+        return gettext("Please tell us what you thought")
     if kind == Kind.REMINDER_DAY:
         return gettext("Starts tomorrow")
     if kind == Kind.REMINDER_HOUR:
@@ -75,6 +78,11 @@ def _lead(kind: str, activity) -> str:
         return lead
     if kind == Kind.CHANGED:
         return gettext("The time or place of the activity has changed. Here are the new details.")
+    if kind == Kind.FOLLOWUP_SURVEY:
+        return gettext(
+            "Thank you for coming. Please tell us what you thought in a short survey: the link "
+            "below opens it."
+        )
     if kind in (Kind.REMINDER_DAY, Kind.REMINDER_HOUR):
         return gettext(
             "A reminder of the activity you signed up for. Show the ticket on your sign-up's "
@@ -90,6 +98,7 @@ SUBJECTS = {
     Kind.CHANGED: gettext_lazy("New time or place: %(title)s"),
     Kind.REMINDER_DAY: gettext_lazy("Tomorrow: %(title)s"),
     Kind.REMINDER_HOUR: gettext_lazy("In an hour: %(title)s"),
+    Kind.FOLLOWUP_SURVEY: gettext_lazy("How was it? %(title)s"),
 }
 
 
@@ -98,8 +107,17 @@ def _subject(kind: str, title: str) -> str:
     return f"【{site_name()}】" + str(text) % {"title": title}
 
 
-def registration_message(registration: Registration, kind: str) -> Message:
-    """The words of a `kind` notification about `registration`, in LANGUAGE_CODE."""
+def survey_url(survey_id: str) -> str:
+    """The absolute link of a published survey (a follow-up's), "" when it is gone or off."""
+    if not (survey_id.isdigit() and apps.is_installed("surveys")):
+        return ""
+    survey = apps.get_model("surveys", "Survey").objects.published().filter(pk=survey_id).first()
+    return settings.SITE_URL.rstrip("/") + survey.get_absolute_url() if survey else ""
+
+
+def registration_message(registration: Registration, kind: str, *, event: str = "") -> Message:
+    """The words of a `kind` notification about `registration`, in LANGUAGE_CODE (`event`:
+    what registration_notify was given, e.g. a follow-up's survey id)."""
     with override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
         activity = registration.activity
         # What the sign-ups were told (the published time and place), not an unpublished edit.
@@ -108,6 +126,8 @@ def registration_message(registration: Registration, kind: str) -> Message:
         when = date_format(starts, "Y-m-d H:i")
         status = _status(registration, kind)
         url = registration_url(registration)
+        if kind == Kind.FOLLOWUP_SURVEY:
+            url = survey_url(event) or url
         context = {
             "site_name": site_name(),
             "name": registration.name,
@@ -118,6 +138,7 @@ def registration_message(registration: Registration, kind: str) -> Message:
             "status": status,
             "url": url,
             "cancelled": kind in (Kind.CANCELLED, Kind.ACTIVITY_CANCELLED),
+            "link_label": gettext("The survey:") if kind == Kind.FOLLOWUP_SURVEY else "",
         }
         return Message(
             subject=_subject(kind, activity.title),

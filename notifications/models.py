@@ -20,6 +20,7 @@ class Kind(models.TextChoices):
     REMINDER_HOUR = "reminder_hour", _("Reminder an hour before")
     CHANGED = "changed", _("Time or place changed")
     ACTIVITY_CANCELLED = "activity_cancelled", _("Activity cancelled")
+    FOLLOWUP_SURVEY = "followup_survey", _("Follow-up survey")
     # WeChat pushes (wechat.signals.push_moved), to the push's author.
     PUSH_APPROVED = "push_approved", _("Push approved")
     PUSH_SENT = "push_sent", _("Push sent")

@@ -7,6 +7,7 @@ from django.dispatch import receiver
 from activities.signals import (
     activity_cancelled,
     activity_changed,
+    followup_requested,
     registration_cancelled,
     registration_created,
     registration_promoted,
@@ -80,3 +81,11 @@ def wechat_report_received(sender, event: CallbackEvent, **kwargs) -> None:
         delivery_record(event=event)
     elif event.event in OPT_IN_EVENTS:
         optins_record(event=event)
+
+
+@receiver(followup_requested, dispatch_uid="notifications.followup_requested")
+def followup_requested_received(sender, registration_ids, survey_id: int, **kwargs) -> None:
+    for registration_id in registration_ids:
+        registration_notify(
+            registration_id=registration_id, kind=Kind.FOLLOWUP_SURVEY, event=str(survey_id)
+        )

@@ -108,6 +108,13 @@ def _backoff(attempts: int) -> int:
     return int(delay + random.uniform(0, delay / 4))
 
 
+def _event_of(notification: Notification) -> str:
+    """What registration_notify's `event` was ("activities.registration:<id>:<kind>:<event>"),
+    e.g. the survey a follow-up links to."""
+    parts = notification.key.split(":", 3)
+    return parts[3] if len(parts) == 4 else ""
+
+
 def notification_send(*, notification_id: int) -> Notification:
     """Send one notification if it is waiting; a sent or failed one is returned as it is.
 
@@ -137,7 +144,9 @@ def notification_send(*, notification_id: int) -> Notification:
         elif notification.registration is None:
             raise Final("the registration no longer exists")
         else:
-            message = registration_message(notification.registration, notification.kind)
+            message = registration_message(
+                notification.registration, notification.kind, event=_event_of(notification)
+            )
         msgid = SENDERS[notification.channel](notification, message)
     except Retry as exc:
         if notification.attempts >= settings.NOTIFICATIONS_RETRY_MAX:

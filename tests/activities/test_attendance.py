@@ -84,3 +84,84 @@ def test_the_dashboard_costs_the_same_queries_for_more_activities(client, admin_
     for n in range(4):
         _past_activity(f"活动{n}")
     assert queries_for("/admin/dashboard/") == few
+
+
+# The follow-up survey
+
+
+@pytest.fixture
+def survey():
+    from tests.factories import SurveyFactory
+
+    return SurveyFactory(state=State.PUBLISHED, title="年会反馈")
+
+
+def test_the_follow_up_survey_goes_to_those_who_came_once(
+    editor, survey, mailoutbox, settings, django_capture_on_commit_callbacks, celery_eager
+):
+    from activities.schedule import activity_followup_send
+    from notifications.models import Kind, Notification
+
+    settings.SITE_URL = "https://alumni.example.edu.cn"
+    activity = _past_activity(came=2, stayed_away=1, waitlisted=0)
+    activity.registrations.update(email="someone@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert activity_followup_send(activity=activity, survey_id=survey.pk, by=editor) == 2
+        activity_followup_send(activity=activity, survey_id=survey.pk, by=editor)
+
+    sent = Notification.objects.filter(kind=Kind.FOLLOWUP_SURVEY)
+    assert sorted(sent.values_list("registration__status", flat=True)) == [ATTENDED, ATTENDED]
+    assert len(mailoutbox) == 2
+    link = "https://alumni.example.edu.cn" + survey.get_absolute_url()
+    assert link in mailoutbox[0].body
+    assert mailoutbox[0].subject == "【校友会】活动感受如何？校友座谈会"
+
+
+def test_a_survey_that_is_not_published_cannot_be_sent(editor):
+    from activities.errors import ActivityError
+    from activities.schedule import activity_followup_send
+    from tests.factories import SurveyFactory
+
+    draft = SurveyFactory(state=State.DRAFT)
+    with pytest.raises(ActivityError):
+        activity_followup_send(activity=_past_activity(), survey_id=draft.pk, by=editor)
+
+
+def test_sending_the_follow_up_needs_the_right_to_change_activities(survey):
+    from activities.errors import ActivityError
+    from activities.schedule import activity_followup_send
+    from tests.factories import UserFactory
+
+    with pytest.raises(ActivityError):
+        activity_followup_send(
+            activity=_past_activity(), survey_id=survey.pk, by=UserFactory(is_staff=True)
+        )
+
+
+def test_the_admin_sends_the_follow_up_from_the_activity(admin_client, survey):
+    from notifications.models import Kind, Notification
+
+    activity = _past_activity(came=1, stayed_away=0, waitlisted=0)
+    activity.registrations.update(email="someone@example.com")
+    change = admin_client.get(
+        reverse("admin:activities_activity_change", args=[activity.pk])
+    ).content.decode()
+    url = reverse("admin:activities_activity_followup", args=[activity.pk])
+    assert url in change
+    assert "年会反馈" in admin_client.get(url).content.decode()
+
+    response = admin_client.post(url, {"survey": str(survey.pk)})
+
+    assert response.status_code == 302
+    assert Notification.objects.filter(kind=Kind.FOLLOWUP_SURVEY).count() == 1
+    activity.refresh_from_db()
+    assert activity.followup_survey_id == survey.pk
+
+
+def test_a_forged_survey_choice_gets_a_message(admin_client):
+    activity = _past_activity(came=1)
+    url = reverse("admin:activities_activity_followup", args=[activity.pk])
+    response = admin_client.post(url, {"survey": "x'; drop table"}, follow=True)
+    assert response.status_code == 200
+    assert "请选择一份已发布的问卷" in response.content.decode()

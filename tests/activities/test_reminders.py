@@ -139,6 +139,7 @@ def test_a_cancelled_activity_sends_no_reminder():
 
 
 def test_a_bound_follower_is_reminded_in_wechat_too(settings):
+    settings.WECHAT_ACCOUNT_TYPE = "service"  # template messages (a subscription account asks)
     settings.WECHAT_TEMPLATE_SIGNUP = EMULATOR_SIGNUP_TEMPLATE
     follower = FollowerFactory(openid=openid_for(7), alumnus=AlumnusFactory())
     activity = _activity(timedelta(hours=20))

@@ -291,7 +291,9 @@ def _normalised(event: str, raw: dict) -> dict:
         }
     if event == "TEMPLATESENDJOBFINISH":
         # §16: the template message's msgid (MsgID, capital ID) and its delivery status.
-        return {"msg_id": str(raw.get("MsgID", "")), "status": str(raw.get("Status", ""))}
+        # Some SDKs read MsgId: accept either spelling.
+        msg_id = raw.get("MsgID") or raw.get("MsgId") or ""
+        return {"msg_id": str(msg_id), "status": str(raw.get("Status", ""))}
     return {}
 
 

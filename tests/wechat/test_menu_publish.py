@@ -261,3 +261,50 @@ def test_a_backend_only_button_cannot_be_taken_as_ours(emulator, editor, reviewe
     assert ("+", "简介 — text 校友会简介") in drift.diff
     with pytest.raises(InvalidValueError):
         menu_adopt_wechat(menu=menu, by=reviewer, buttons=drift.theirs)
+
+
+def test_the_task_retries_a_busy_wechat_and_publishes(emulator, editor, reviewer, celery_eager):
+    from wechat.tasks import menu_publish_task
+
+    version = _approved(editor, reviewer, menu_default())
+    emulator.state.set_faults(
+        error_rate=1.0, error_codes=[-1], paths=["cgi-bin/menu/create"], times=1
+    )
+    menu_publish_task.delay(version.pk)
+    version.refresh_from_db()
+    assert version.state == MenuVersionState.PUBLISHED
+    assert emulator.state.snapshot()["counters"]["cgi-bin/menu/create"] == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_approving_at_once_approve_once(postgres_only, editor, monkeypatch):
+    import threading
+
+    from django.db import connection
+
+    from editorial.errors import TransitionError
+    from tests.factories import ReviewerFactory
+
+    monkeypatch.setattr("wechat.services.menu._enqueue_publish", lambda version_id: None)
+    version = menu_save(menu=menu_default(), buttons=MENU, by=editor)
+    reviewers = [ReviewerFactory(), ReviewerFactory()]
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def approve(reviewer):
+        start.wait()
+        try:
+            menu_approve(version=version, by=reviewer)
+            outcomes.append("approved")
+        except TransitionError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(r,)) for r in reviewers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["approved", "refused"]

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -121,9 +122,16 @@ class ReconciliationAdmin(ReadOnlyAdmin):
     def recorded_sum(self, obj):
         return yuan(obj.recorded_total)
 
-    @admin.display(description=_("open differences"))
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(open_count=Count("discrepancies", filter=Q(discrepancies__resolved_at=None)))
+        )
+
+    @admin.display(description=_("open differences"), ordering="open_count")
     def open_differences(self, obj):
-        return obj.discrepancies.filter(resolved_at__isnull=True).count()
+        return obj.open_count
 
 
 @admin.register(Discrepancy)

@@ -117,6 +117,8 @@ def order_create(
         openid=openid,
         source=clean_source(source),
         trade_type=TradeType.JSAPI if openid else TradeType.NATIVE,
+        # Queried later even if this process dies before WeChat Pay answers.
+        next_query_at=timezone.now() + settings.WECHATPAY_QUERY_AFTER,
     )
     gateway = gateway or WeChatPayGateway()
     description = _truncate(f"{settings.SITE_NAME}-{donation.project.title}", 40)
@@ -145,8 +147,7 @@ def order_create(
         order.last_error = str(exc)[:200]
         order.save(update_fields=["state", "last_error"])
         raise GiveError(str(exc.user_message)) from exc
-    order.next_query_at = order.created_at + settings.WECHATPAY_QUERY_AFTER
-    order.save(update_fields=["prepay_id", "code_url", "next_query_at"])
+    order.save(update_fields=["prepay_id", "code_url"])
     return order
 
 
@@ -180,38 +181,54 @@ def order_record_payment(*, transaction_data: Transaction, via: str) -> OnlineOr
     Raises UnknownOrderError, PaymentMismatchError (nothing recorded), InvalidValueError.
     """
     tx = transaction_data
-    with transaction.atomic():
-        order = (
-            OnlineOrder.objects.select_for_update()
-            .select_related("project")
-            .filter(out_trade_no=tx.out_trade_no)
-            .first()
-        )
-        if order is None:
-            raise UnknownOrderError(tx.out_trade_no)
-        if order.gift_id is not None:
-            return order
-        check_transaction(order, tx)
-        paid_at = parse_datetime(tx.success_time) if tx.success_time else None
-        paid_at = paid_at or timezone.now()
-        gift = gift_record_online(
-            project=order.project,
-            amount=order.amount,
-            donor_name=order.donor_name or _("Anonymous donor"),
-            anonymous=order.anonymous or not order.donor_name,
-            message=order.message,
-            donated_on=timezone.localdate(paid_at),
-            reference=f"WeChat Pay {tx.transaction_id} ({order.out_trade_no}, {via})",
-        )
-        order.gift = gift
-        order.state = OrderState.PAID
-        order.transaction_id = tx.transaction_id
-        order.paid_at = paid_at
-        order.paid_via = via
-        order.openid = order.openid or tx.openid[:64]
-        order.next_query_at = None
-        order.save()
+    try:
+        with transaction.atomic():
+            order = (
+                OnlineOrder.objects.select_for_update()
+                .select_related("project")
+                .filter(out_trade_no=tx.out_trade_no)
+                .first()
+            )
+            if order is None:
+                raise UnknownOrderError(tx.out_trade_no)
+            if order.gift_id is not None:
+                return order
+            check_transaction(order, tx)
+            paid_at = parse_datetime(tx.success_time) if tx.success_time else None
+            paid_at = paid_at or timezone.now()
+            gift = gift_record_online(
+                project=order.project,
+                amount=order.amount,
+                donor_name=order.donor_name or _("Anonymous donor"),
+                anonymous=order.anonymous or not order.donor_name,
+                message=order.message,
+                donated_on=timezone.localdate(paid_at),
+                reference=f"WeChat Pay {tx.transaction_id} ({order.out_trade_no}, {via})",
+            )
+            changes = {
+                "gift": gift,
+                "state": OrderState.PAID,
+                "transaction_id": tx.transaction_id,
+                "paid_at": paid_at,
+                "paid_via": via,
+                "openid": order.openid or tx.openid[:64],
+                "next_query_at": None,
+            }
+            # Linked only if still unlinked, judged when the row is written: where the lock
+            # above is not a real one (SQLite), a second writer finds 0 rows and rolls its
+            # gift back instead of replacing the first.
+            linked = OnlineOrder.objects.filter(pk=order.pk, gift__isnull=True).update(**changes)
+            if not linked:
+                raise _AlreadyRecorded
+    except _AlreadyRecorded:
+        return OnlineOrder.objects.get(pk=order.pk)
+    for name, value in changes.items():
+        setattr(order, name, value)
     return order
+
+
+class _AlreadyRecorded(Exception):
+    pass
 
 
 def orders_due_for_query(*, limit: int = 50) -> list[int]:

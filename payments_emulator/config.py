@@ -46,7 +46,8 @@ class PayFaults:
     """Faults for notifications and API calls.
 
     - `lose_notifications`: the next N payments are never notified (the site must query).
-    - `duplicate_notifications`: each notification is delivered this many extra times.
+    - `duplicate_notifications`: each notification is delivered this many extra times, one
+      after another.
     - `notify_delay`: extra seconds before each first notification.
     - `bad_signature`: notifications carry a signature that does not verify.
     - `http_status` with `times` and `paths`: the next `times` API calls on those paths (all when

@@ -448,11 +448,18 @@ class PayEmulatorState:
         delay = self.config.notify_delay + faults.notify_delay
         bad = faults.bad_signature
         generation = self._generation
+        # The copies follow one another (each delivered, with its retries, before the next), as
+        # WeChat Pay's repeats do; simultaneous deliveries are the PostgreSQL tests' business.
+        thread = threading.Thread(
+            target=self._deliver_copies,
+            args=(copies, url, body, entry, delay, bad, generation),
+            daemon=True,
+        )
+        thread.start()
+
+    def _deliver_copies(self, copies, url, body, entry, delay, bad, generation) -> None:
         for _ in range(copies):
-            thread = threading.Thread(
-                target=self._deliver, args=(url, body, entry, delay, bad, generation), daemon=True
-            )
-            thread.start()
+            self._deliver(url, body, entry, delay, bad, generation)
 
     def _deliver(self, url, body, entry, delay, bad, generation) -> None:
         waits = [delay, *self.config.notify_retries]

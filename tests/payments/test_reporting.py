@@ -38,3 +38,38 @@ def test_the_finance_csv_opens_in_excel_and_quotes_formulas(client, donations_of
     assert text.startswith("\ufeff订单号,")
     assert "123.45" in text and "qr-7" in text
     assert "'=HYPERLINK(1)" in text
+
+
+def _admin_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context)
+
+
+def test_the_online_orders_list_costs_the_same_queries_for_more_orders(client, donations_officer):
+    client.force_login(donations_officer)
+    OnlineOrderFactory.create_batch(2)
+    few = _admin_queries(client, "/admin/payments/onlineorder/")
+    OnlineOrderFactory.create_batch(8)
+    assert _admin_queries(client, "/admin/payments/onlineorder/") == few
+
+
+def test_the_reconciliations_list_costs_the_same_queries_for_more_days(client, donations_officer):
+    from datetime import date, timedelta
+
+    from payments.models import Discrepancy, Reconciliation
+
+    client.force_login(donations_officer)
+
+    def days(start, count):
+        for n in range(start, start + count):
+            run = Reconciliation.objects.create(bill_date=date(2026, 1, 1) + timedelta(days=n))
+            Discrepancy.objects.create(reconciliation=run, kind="missing", out_trade_no=f"G{n}")
+
+    days(0, 2)
+    few = _admin_queries(client, "/admin/payments/reconciliation/")
+    days(2, 8)
+    assert _admin_queries(client, "/admin/payments/reconciliation/") == few

@@ -28,7 +28,7 @@ from .callbacks import callback_event_store, parse_event
 from .directory import follower_cards
 from .gateway import WeChatGateway
 from .models import CallbackEvent, ConversationRead, InboxMessage, MessageDirection
-from .replies import Reply, reply_for_message, reply_for_subscribe
+from .replies import Reply, reply_for_click, reply_for_message, reply_for_subscribe
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +110,8 @@ def callback_process(*, xml: str) -> Processed:
         if fields["event"] == CallbackEvent.SUBSCRIBE:
             card = follower_cards([fields["from_user"]]).get(fields["from_user"])
             reply = reply_for_subscribe(name=card.name if card else "")
+        elif fields["event"] == "CLICK":
+            reply = reply_for_click(key=str(fields["payload"]["raw"].get("EventKey", ""))[:128])
     return Processed(reply=reply, to_user=fields["from_user"], from_user=fields["to_user"])
 
 

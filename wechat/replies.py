@@ -274,6 +274,15 @@ def reply_for_message(*, msg_type: str, content: str, moment: datetime | None = 
     return rule.reply if rule else None
 
 
+def reply_for_click(*, key: str, moment: datetime | None = None) -> Reply | None:
+    """The reply to a menu button of type click: the first keyword rule its key matches (a
+    rule "exact" on the key, e.g. CONTACT_US), else None."""
+    if not key:
+        return None
+    rule = _first("keyword", moment or timezone.now(), key)
+    return rule.reply if rule else None
+
+
 def reply_for_subscribe(*, name: str = "", moment: datetime | None = None) -> Reply | None:
     """The welcome: its bound-alumni text with {name} when `name` (the bound record's name) is
     given and the rule has one, else its text, image or card."""

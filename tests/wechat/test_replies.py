@@ -256,3 +256,27 @@ def test_a_pattern_that_runs_too_long_counts_as_no_match():
     started = time.monotonic()
     assert rule.matches("a" * 60 + "!") is False
     assert time.monotonic() - started < 1
+
+
+def test_a_menu_click_is_answered_by_the_rule_on_its_key(client):
+    ReplyRuleFactory(match="exact", pattern="CONTACT_US", text="校友办电话 010-6275 1234")
+    xml = callbacks.event_xml(
+        to_user=ACCOUNT,
+        from_user=FOLLOWER,
+        create_time=int(time.time()),
+        event="CLICK",
+        body="<EventKey><![CDATA[CONTACT_US]]></EventKey>",
+    )
+    assert reply_of(post(client, xml))["Content"] == "校友办电话 010-6275 1234"
+
+
+def test_a_menu_click_without_a_rule_gets_no_default_reply(client):
+    ReplyRuleFactory(trigger="default", pattern="", text="已收到")
+    xml = callbacks.event_xml(
+        to_user=ACCOUNT,
+        from_user=FOLLOWER,
+        create_time=int(time.time()),
+        event="CLICK",
+        body="<EventKey><![CDATA[UNKNOWN]]></EventKey>",
+    )
+    assert post(client, xml).content == b"success"

@@ -6,8 +6,11 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +21,7 @@ from editorial.errors import NotAllowedError
 from .models import Discrepancy, OnlineOrder, Reconciliation, Refund, RefundState
 from .reconciliation import discrepancy_resolve
 from .refunds import RefundError, refund_approve, refund_reject, refund_request
+from .selectors import online_giving_report
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -53,6 +57,28 @@ class OnlineOrderAdmin(ReadOnlyAdmin):
     @admin.display(description=_("amount (yuan)"), ordering="amount_fen")
     def amount_yuan(self, obj):
         return yuan(obj.amount)
+
+    def get_urls(self):
+        report = self.admin_site.admin_view(self.report_view)
+        return [path("report/", report, name="payments_onlineorder_report"), *super().get_urls()]
+
+    def report_view(self, request):
+        """Paid online gifts of the last 30 days per project, source and day."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = online_giving_report(days=30)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Online giving report"),
+            "report": report,
+            "tables": [
+                (_("By project"), report["by_project"]),
+                (_("By source"), report["by_source"]),
+                (_("By day"), report["by_day"]),
+            ],
+        }
+        return TemplateResponse(request, "admin/payments/report.html", context)
 
     @admin.action(description=_("Export for the finance office (CSV)"))
     def export_csv(self, request, queryset):

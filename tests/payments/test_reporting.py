@@ -1,6 +1,7 @@
 """Reporting: where a gift came from (the give link's ?src=) and the finance office's CSV."""
 
 import pytest
+from django.utils import timezone
 
 from editorial.models import State
 from payments.models import OnlineOrder
@@ -73,3 +74,42 @@ def test_the_reconciliations_list_costs_the_same_queries_for_more_days(client, d
     few = _admin_queries(client, "/admin/payments/reconciliation/")
     days(2, 8)
     assert _admin_queries(client, "/admin/payments/reconciliation/") == few
+
+
+def _paid_order(settings, **fields):
+    from payments.gateway import Transaction
+    from payments.services import order_record_payment
+    from tests.payments.support import transaction_resource
+
+    settings.WECHATPAY_MCHID, settings.WECHATPAY_APPID = "1900000999", "wx-pay-test-app"
+    order = OnlineOrderFactory(**fields)
+    now = timezone.localtime()
+    resource = transaction_resource(order, settings, success_time=now.isoformat())
+    return order_record_payment(transaction_data=Transaction.from_json(resource), via="query")
+
+
+def test_the_report_sums_paid_gifts_by_project_source_and_day(client, donations_officer, settings):
+    project = DonationProjectFactory(state=State.PUBLISHED, title="启航奖学金")
+    _paid_order(settings, project=project, amount_fen=10001, source="push-1")
+    _paid_order(settings, project=project, amount_fen=20000, source="push-1")
+    _paid_order(settings, amount_fen=500, source="")
+    OnlineOrderFactory(project=project, amount_fen=99999)  # not paid
+    client.force_login(donations_officer)
+    page = client.get("/admin/payments/onlineorder/report/").content.decode()
+    assert "启航奖学金</th><td>2</td><td>¥300.01" in page
+    assert "push-1</th><td>2</td><td>¥300.01" in page
+    assert "<td>3</td><td>¥305.01" in page
+
+
+def test_the_report_costs_the_same_queries_for_more_gifts(client, donations_officer, settings):
+    client.force_login(donations_officer)
+    _paid_order(settings)
+    few = _admin_queries(client, "/admin/payments/onlineorder/report/")
+    for n in range(5):
+        _paid_order(settings, source=f"qr-{n}")
+    assert _admin_queries(client, "/admin/payments/onlineorder/report/") == few
+
+
+def test_an_editor_cannot_see_the_report(client, editor):
+    client.force_login(editor)
+    assert client.get("/admin/payments/onlineorder/report/").status_code in (302, 403)

@@ -1403,3 +1403,12 @@ CONVERSATIONS = [
         "messages": [("in", 75, "请问返校日当天校园里可以停车吗？")],
     },
 ]
+
+
+# Channel QR codes (wechat.channels) and up to `per_day` scans a day for a month.
+QR_CHANNELS = [
+    {"name": "上海校友会迎新", "kind": "branch", "branch": "上海校友会", "scene": "demo-branch-sh",
+     "per_day": 4},
+    {"name": "返校日海报", "kind": "poster", "scene": "demo-poster-homecoming", "per_day": 6},
+    {"name": "毕业季推广", "kind": "campaign", "scene": "demo-campaign-graduates", "per_day": 3},
+]  # fmt: skip

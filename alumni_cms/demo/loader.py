@@ -130,6 +130,7 @@ class _Loader:
         self._menu()
         self._replies()
         self._conversations()
+        self._channels()
         AuditEntry.objects.bulk_create(self.audit)
         self._count(
             AuditEntry, created=len(self.audit), found=sum(map(len, self.imported.values()))
@@ -608,3 +609,64 @@ class _Loader:
                 )
                 created += 1
         self._count(InboxMessage, created=created, found=found)
+
+    def _channels(self) -> None:
+        """Channel QR codes with a month of scans (the dashboard's 渠道二维码 panel). Their codes
+        are drawn from a demo URL: 重新生成二维码 in the admin asks the emulator for a real one,
+        which its scan control path then knows."""
+        from wechat.channels.models import Channel as QRChannel
+        from wechat.channels.models import ChannelScan
+        from wechat.models import CallbackEvent
+
+        activity = Activity.objects.filter(state=State.PUBLISHED).order_by("pk").first()
+        rng = random.Random(13)
+        created = found = scans = 0
+        for spec in data.QR_CHANNELS:
+            if QRChannel.objects.filter(scene=spec["scene"]).exists():
+                found += 1
+                continue
+            link = {}
+            if spec.get("branch") in self.branches:
+                link["branch"] = self.branches[spec["branch"]]
+            if spec["kind"] in ("activity", "poster") and activity is not None:
+                link["content_type"] = ContentType.objects.get_for_model(activity)
+                link["object_id"] = activity.pk
+            channel = QRChannel.objects.create(
+                name=spec["name"],
+                kind=spec["kind"],
+                scene=spec["scene"],
+                permanent=True,
+                ticket=f"demo-{spec['scene']}",
+                url=f"http://weixin.qq.com/q/demo-{spec['scene']}",
+                created_by=self.users.get("editor"),
+                created_at=self.now - timedelta(days=31),
+                **link,
+            )
+            created += 1
+            for days_ago in range(30):
+                for n in range(rng.randint(0, spec["per_day"])):
+                    at = self.now - timedelta(days=days_ago, minutes=rng.randint(0, 600))
+                    new = rng.random() < 0.7
+                    openid = f"oDEMO{channel.pk:04d}{days_ago:03d}{n:03d}".ljust(28, "0")
+                    event = CallbackEvent.objects.create(
+                        dedup_key=f"demo:channel:{spec['scene']}:{days_ago}:{n}",
+                        msg_type="event",
+                        event="subscribe" if new else "SCAN",
+                        from_user=openid,
+                        to_user="gh_emulator00001",
+                        sent_at=at,
+                        received_at=at,
+                        processed=True,
+                        processed_at=at,
+                        payload={
+                            "openid": openid,
+                            "event_key": ("qrscene_" if new else "") + spec["scene"],
+                        },
+                    )
+                    ChannelScan.objects.create(
+                        channel=channel, event=event, openid=openid, new_follower=new,
+                        scanned_at=at,
+                    )  # fmt: skip
+                    scans += 1
+        self._count(QRChannel, created=created, found=found)
+        self._count(ChannelScan, created=scans)

@@ -1,6 +1,7 @@
 """Alumni activities (校友活动) and the sign-ups they take."""
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -232,6 +233,7 @@ class ActivityQuestion(models.Model):
         def number(value):
             if value is None:
                 return None
+            value = Decimal(value)  # an int or str before the row is read back
             return int(value) if value == value.to_integral_value() else value
 
         return QuestionSpec(

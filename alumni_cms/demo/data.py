@@ -1405,6 +1405,29 @@ CONVERSATIONS = [
 ]
 
 
+# An activity's own sign-up questions (activities.ActivityQuestion), by activity key.
+ACTIVITY_QUESTIONS = {
+    "activity-homecoming": [
+        {
+            "label": "用餐偏好",
+            "type": "single",
+            "choices": "普通\n清真\n素食",
+            "required": True,
+        },
+        {"label": "随行家属人数", "type": "number", "min_value": 0, "max_value": 3},
+        {
+            "label": "感兴趣的环节",
+            "type": "multiple",
+            "choices": "校园参观\n院系座谈\n校友午宴\n文艺晚会",
+        },
+        {"label": "需要停车位", "type": "yes_no"},
+        {"label": "想对母校说的话", "type": "text"},
+    ],
+    "activity-beijing-gathering": [
+        {"label": "毕业院系", "type": "single", "choices": "理学院\n工学院\n文学院\n经管学院"},
+    ],
+}
+
 # Channel QR codes (wechat.channels) and up to `per_day` scans a day for a month.
 QR_CHANNELS = [
     {"name": "上海校友会迎新", "kind": "branch", "branch": "上海校友会", "scene": "demo-branch-sh",

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from activities.models import Activity, Registration, RegistrationStatus
+from activities.models import Activity, ActivityQuestion, Registration, RegistrationStatus
 from alumni.models import AlumniProfile, Alumnus, Branch
 from articles.models import Article, ArticlePhoto, Category, Department
 from donations.models import Channel, DonationProject, Gift
@@ -386,9 +386,15 @@ class _Loader:
                 capacity=spec["capacity"],
                 signup_deadline=deadline,
                 organiser_branch=self.branches.get(spec["branch"] or ""),
+                announced_starts_at=starts_at,
+                announced_place=spec["place"],
             )
             self._save_item(activity, key=spec["key"], kind="activity")
-            registrations += self._signups(activity, spec, index)
+            questions = [
+                ActivityQuestion.objects.create(activity=activity, position=number, **question)
+                for number, question in enumerate(data.ACTIVITY_QUESTIONS.get(spec["key"], []))
+            ]
+            registrations += self._signups(activity, spec, index, questions=questions)
         Registration.objects.bulk_create(registrations)
         self._count(Activity, found=len(found_pks))
         self._count(
@@ -397,8 +403,12 @@ class _Loader:
             found=Registration.objects.filter(activity_id__in=found_pks).count(),
         )
 
-    def _signups(self, activity: Activity, spec: dict, index: int) -> list[Registration]:
-        """Sign-ups in the order people made them: when full, the last ones are waitlisted."""
+    def _signups(
+        self, activity: Activity, spec: dict, index: int, *, questions=()
+    ) -> list[Registration]:
+        """Sign-ups in the order people made them: when full, the last ones are waitlisted.
+        Those who came were checked in at one of two doors around the start; each answers the
+        activity's questions (data.ACTIVITY_QUESTIONS)."""
         rng = random.Random(spec["key"])
         counts = spec["signups"]
         statuses = [
@@ -423,6 +433,7 @@ class _Loader:
                 name = rng.choice(_SURNAMES) + "".join(rng.sample(_GIVEN, k=rng.choice((1, 2))))
                 year = rng.randint(1985, 2024)
                 phone = f"136{index:02d}00{number:04d}"
+            came = status == RegistrationStatus.ATTENDED
             rows.append(
                 Registration(
                     activity=activity,
@@ -432,6 +443,13 @@ class _Loader:
                     alumnus=alumnus,
                     status=status,
                     created_at=signed_up_at,
+                    checked_in_at=(
+                        activity.starts_at + timedelta(minutes=rng.randint(-25, 20))
+                        if came
+                        else None
+                    ),
+                    checked_in_door=rng.choice(("北门", "南门")) if came else "",
+                    answers={str(q.pk): _demo_answer(q, rng) for q in questions},
                 )
             )
         return rows
@@ -670,3 +688,17 @@ class _Loader:
                     scans += 1
         self._count(QRChannel, created=created, found=found)
         self._count(ChannelScan, created=scans)
+
+
+def _demo_answer(question: ActivityQuestion, rng: random.Random):
+    """A plausible stored answer (core.questions' form) to a demo sign-up question."""
+    spec = question.spec()
+    if spec.type == "single":
+        return rng.choice(spec.choices)
+    if spec.type == "multiple":
+        return [c for c in spec.choices if rng.random() < 0.4] or [spec.choices[0]]
+    if spec.type == "number":
+        return str(rng.choice((0, 0, 1, 1, 2)))
+    if spec.type == "yes_no":
+        return rng.random() < 0.3
+    return rng.choice(("", "", "希望能见到同班同学", "带孩子一起来"))

@@ -45,9 +45,11 @@ CHANNEL_MODELS = [
     ("wechat", "menu"),
     ("wechat", "menuversion"),
     ("wechat", "replyrule"),
+    ("wechat_channels", "channel"),
 ]
 CHANNEL_LOG_MODELS = [
     ("wechat", "pushevent"),
+    ("wechat_channels", "channelscan"),
     ("stats", "readingstatistics"),
     ("stats", "dailyviews"),
 ]

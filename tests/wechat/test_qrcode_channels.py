@@ -306,3 +306,13 @@ def test_an_unbound_follower_scanning_an_activity_code_only_counts(live_emulator
     _wait_for(ChannelScan.objects.all())
     registration.refresh_from_db()
     assert registration.checked_in_at is None
+
+
+@pytest.mark.django_db
+def test_editors_make_channel_codes_liaisons_do_not(client, emulator):
+    from tests.factories import EditorFactory, LiaisonFactory
+
+    client.force_login(EditorFactory(username="editor1"))
+    assert client.get(reverse("admin:wechat_channels_channel_add")).status_code == 200
+    client.force_login(LiaisonFactory(username="liaison1", is_staff=True))
+    assert client.get(reverse("admin:wechat_channels_channel_add")).status_code == 403

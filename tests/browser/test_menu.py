@@ -69,3 +69,38 @@ def test_an_editor_builds_a_menu_and_another_person_publishes_it(
     held = emulator.state.snapshot()["menu"]["button"]
     assert [button["name"] for button in held] == ["校友新闻", "校友服务"]
     assert [sub["name"] for sub in held[1]["sub_button"]] == ["联系我们", "我的校友卡"]
+
+
+def test_a_reviewer_sees_drift_and_publishes_ours_again(
+    open_page,
+    emulator,  # noqa: F811 (the fixture imported above)
+    celery_eager,
+):
+    from wechat.services.menu import menu_approve, menu_publish, menu_save
+
+    editor = EditorFactory(username="editor")
+    reviewer = ReviewerFactory(username="reviewer")
+    menu = menu_default()
+    buttons = [
+        {"type": "view", "name": "校友新闻", "url": "http://127.0.0.1:8000/news/"},
+        {"name": "校友服务", "sub_button": [{"type": "click", "name": "联系我们", "key": "C"}]},
+    ]
+    version = menu_approve(version=menu_save(menu=menu, buttons=buttons, by=editor), by=reviewer)
+    menu_publish(version_id=version.pk)
+    emulator.state.menu_edit_in_backend(
+        [{"type": "view", "name": "官网", "url": "https://www.example.edu/"}]
+    )
+
+    page = open_page()
+    log_in_to_admin(page, reviewer)
+    page.goto(f"/admin/wechat/menu/{menu.pk}/change/")
+    page.get_by_role("link", name="与微信上的菜单对比").click()
+    expect(page.locator("#menu-drift")).to_contain_text("不一致")
+    expect(page.locator("#menu-diff")).to_contain_text("官网 — 链接 https://www.example.edu/")
+    expect(page.get_by_test_id("menu-theirs")).to_contain_text("官网")
+    page.screenshot(path=str(RESULTS / "menu-drift.png"), full_page=True)
+
+    page.locator("#menu-republish").click()
+    expect(page.locator(".messagelist")).to_contain_text("正在重新发布到微信")
+    page.get_by_role("link", name="与微信上的菜单对比").click()
+    expect(page.locator("#menu-in-sync")).to_be_visible()

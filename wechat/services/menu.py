@@ -500,6 +500,8 @@ def _describe(button: dict) -> str:
             f"{gettext('mini program')} {button.get('appid', '')} {button.get('pagepath', '')}"
             f" ({button.get('url', '')})"
         )
+    if kind == "click":
+        return f"{gettext('key')} {button.get('key', '')}"
     if "key" in button:
         return f"{kind} {gettext('key')} {button.get('key', '')}"
     if "value" in button:  # made on WeChat's backend: a text, a picture, a voice…

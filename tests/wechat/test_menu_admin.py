@@ -210,3 +210,24 @@ def test_rollback_from_the_page_makes_a_version_awaiting_approval(client, editor
     back = menu.versions.order_by("-number").first()
     assert back.number == 3 and back.state == MenuVersionState.DRAFT
     assert back.buttons == MENU
+
+
+def test_button_names_are_shown_escaped(client, editor):
+    menu = menu_default()
+    menu_save(
+        menu=menu,
+        buttons=[{"type": "click", "name": "<i>x</i>", "key": "K"}],
+        by=editor,
+    )
+    client.force_login(editor)
+    html = client.get(change_url(menu)).content.decode()
+    assert "<span>&lt;i&gt;x&lt;/i&gt;</span>" in html
+    assert "<i>x</i>" not in html
+
+
+def test_an_editor_cannot_approve_from_the_page(client, editor, reviewer):
+    menu = menu_default()
+    menu_save(menu=menu, buttons=MENU, by=reviewer)
+    client.force_login(editor)
+    client.post(reverse("admin:wechat_menu_approve", args=[menu.pk]))
+    assert menu.versions.get().state == MenuVersionState.DRAFT

@@ -168,6 +168,7 @@ class Discrepancy(models.Model):
 class RefundState(models.TextChoices):
     REQUESTED = "requested", _("Awaiting approval")
     SENT = "sent", _("Sent to WeChat Pay")
+    REFUNDED = "refunded", _("Refunded")
     REJECTED = "rejected", _("Rejected")
     FAILED = "failed", _("Failed")
 

@@ -19,6 +19,7 @@ from editorial.errors import InvalidValueError
 
 from .errors import ConfigurationError, NotificationError
 from .gateway import Transaction, WeChatPayGateway
+from .refunds import refund_record_result
 from .services import (
     PaymentMismatchError,
     UnknownOrderError,
@@ -55,8 +56,10 @@ def notify(request):
     except ConfigurationError as exc:
         logger.error("WeChat Pay notification not checked: %s", exc)
         return _fail(500, "not configured")
+    if notification.event_type.startswith("REFUND."):
+        refund_record_result(resource=notification.resource)
+        return HttpResponse(status=204)
     if notification.event_type != "TRANSACTION.SUCCESS":
-        # Refund results (REFUND.*) are read by a query when refunds are made; nothing to store.
         logger.info("WeChat Pay notification %s ignored", notification.event_type)
         return HttpResponse(status=204)
     tx = Transaction.from_json(notification.resource)

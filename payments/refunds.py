@@ -157,3 +157,30 @@ def refund_reject(*, refund: Refund, by, note: str) -> Refund:
         refund.save(update_fields=["state", "decided_by", "decided_at"])
         _audit(refund, "payments.refund.rejected", by, note.strip())
     return refund
+
+
+def refund_record_result(*, resource: dict) -> Refund | None:
+    """Record WeChat Pay's refund result (a verified REFUND.* notification's resource): SUCCESS
+    marks the refund refunded; ABNORMAL or CLOSED marks it failed for the officer to follow up.
+    A result for another merchant or an unknown refund is ignored (returns None)."""
+    if str(resource.get("mchid", "")) != settings.WECHATPAY_MCHID:
+        return None
+    status = str(resource.get("refund_status", ""))
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update()
+            .filter(out_refund_no=str(resource.get("out_refund_no", "")))
+            .first()
+        )
+        if refund is None or refund.state != RefundState.SENT:
+            return refund
+        if status == "SUCCESS":
+            refund.state = RefundState.REFUNDED
+        elif status in ("ABNORMAL", "CLOSED"):
+            refund.state = RefundState.FAILED
+            refund.error = f"WeChat Pay: {status}"
+        else:
+            return refund
+        refund.save(update_fields=["state", "error"])
+        _audit(refund, f"payments.refund.{status.lower()}", None, status)
+    return refund

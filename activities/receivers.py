@@ -10,6 +10,7 @@ from editorial.signals import item_published
 from .checkin import check_in_alumnus
 from .models import Activity
 from .schedule import activity_announce
+from .services import waitlist_fill
 from .signals import check_in_requested
 
 logger = logging.getLogger(__name__)
@@ -17,11 +18,14 @@ logger = logging.getLogger(__name__)
 
 @receiver(item_published, dispatch_uid="activities.item_published")
 def activity_published(sender, item, **kwargs) -> None:
-    """A (re)published activity: tell its sign-ups when the time or place changed."""
+    """A (re)published activity: tell its sign-ups when the time or place changed, and move
+    the waitlist up into places a raised capacity freed."""
     if not isinstance(item, Activity):
         return
     try:
         activity_announce(activity_id=item.pk)
+        # A capacity raised in the edit gives its new places to the waitlist now.
+        waitlist_fill(activity_id=item.pk)
     except Exception:
         # editorial sends with send(): a raise here would stop its other listeners.
         logger.exception("Announcing activity %s failed", item.pk)

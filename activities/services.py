@@ -179,6 +179,29 @@ def registrations_mark_attended(*, registrations) -> tuple[int, int]:
     return marked, registrations.count() - marked
 
 
+def waitlist_fill(*, activity_id: int) -> list[Registration]:
+    """Give the places an activity has free (its capacity was raised, or made unlimited) to its
+    waitlist, first come first; return who moved up (each gets `registration_promoted`)."""
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().filter(pk=activity_id).first()
+        if activity is None or activity.cancelled_at is not None:
+            return []
+        if activity.capacity is None:
+            promoted = list(
+                Registration.objects.filter(
+                    activity=activity, status=RegistrationStatus.WAITLISTED
+                ).order_by("created_at", "pk")
+            )
+            for waiting in promoted:
+                waiting.status = RegistrationStatus.REGISTERED
+                waiting.save(update_fields=["status", "updated_at"])
+        else:
+            promoted = _promote_waitlisted(activity)
+        for registration in promoted:
+            _announce(registration_promoted, registration.pk)
+        return promoted
+
+
 def _promote_waitlisted(activity: Activity) -> list[Registration]:
     """Fill the activity's free places from its waitlist, earliest sign-up first; return the
     sign-ups that moved up."""

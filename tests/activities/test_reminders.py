@@ -186,7 +186,7 @@ def test_two_schedulers_at_once_remind_each_person_once(postgres_only):
 def test_republishing_with_a_new_time_tells_registered_and_waitlisted_once(
     mailoutbox, django_capture_on_commit_callbacks, celery_eager
 ):
-    activity = _activity(timedelta(days=5))
+    activity = _activity(timedelta(days=5), capacity=1)
     holder = _registration(activity)
     waiting = _registration(activity, status=RegistrationStatus.WAITLISTED, phone="13900009999")
     cancelled = _registration(activity, status=RegistrationStatus.CANCELLED, phone="13900009998")
@@ -287,3 +287,29 @@ def test_the_admins_cancel_page_cancels_with_the_reason(admin_client):
 
     activity.refresh_from_db()
     assert activity.cancelled_at is not None and activity.cancel_reason == "暴雨预警"
+
+
+# Places added
+
+
+def test_publishing_a_raised_capacity_moves_the_waitlist_up_and_tells_them(
+    mailoutbox, django_capture_on_commit_callbacks, celery_eager
+):
+    activity = _activity(timedelta(days=5), capacity=1)
+    _registration(activity)
+    first = _registration(activity, status=RegistrationStatus.WAITLISTED, phone="13900009999")
+    second = _registration(activity, status=RegistrationStatus.WAITLISTED, phone="13900009998")
+    Activity.objects.filter(pk=activity.pk).update(capacity=2)
+    activity.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        item_published.send(sender=Activity, item=activity, by=None)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (
+        RegistrationStatus.REGISTERED,
+        RegistrationStatus.WAITLISTED,
+    )
+    assert _kinds(first) == [Kind.PROMOTED]
+    assert [m.subject for m in mailoutbox] == ["【校友会】您已获得名额：北京校友年会"]

@@ -231,3 +231,28 @@ def test_an_editor_cannot_approve_from_the_page(client, editor, reviewer):
     client.force_login(editor)
     client.post(reverse("admin:wechat_menu_approve", args=[menu.pk]))
     assert menu.versions.get().state == MenuVersionState.DRAFT
+
+
+def test_the_new_conditional_menu_page_lists_wechats_tags(client, office_admin, emulator, gateway):
+    gateway.tag_create("已绑定校友")
+    client.force_login(office_admin)
+    response = client.get(reverse("admin:wechat_menu_add"))
+    assert response.status_code == 200
+    assert "已绑定校友" in response.content.decode()
+
+
+def test_a_tag_gets_one_menu_only(client, office_admin, emulator, gateway):
+    tag = gateway.tag_create("已绑定校友")
+    Menu.objects.create(name="已绑定校友", tag_id=tag.id, tag_name="已绑定校友")
+    client.force_login(office_admin)
+    response = client.post(reverse("admin:wechat_menu_add"), {"name": "再来一个", "tag": tag.id})
+    assert response.status_code == 200
+    assert "此标签已有菜单" in response.content.decode()
+    assert Menu.objects.filter(tag_id=tag.id).count() == 1
+
+
+def test_an_empty_menu_page_shows_an_empty_phone(client, reviewer):
+    client.force_login(reviewer)
+    response = client.get(change_url(menu_default()))
+    assert response.status_code == 200
+    assert "无菜单" in response.content.decode()

@@ -308,3 +308,13 @@ def test_two_reviewers_approving_at_once_approve_once(postgres_only, editor, mon
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["approved", "refused"]
+
+
+def test_an_older_version_waiting_for_a_retry_does_not_overwrite_a_newer_one(
+    emulator, editor, reviewer, second_reviewer
+):
+    older = _approved(editor, reviewer, menu_default())
+    newer = _approved(editor, second_reviewer, menu_default(), buttons=MENU[:1])
+    assert menu_publish(version_id=newer.pk).state == MenuVersionState.PUBLISHED
+    assert menu_publish(version_id=older.pk).state == MenuVersionState.SUPERSEDED
+    assert [b["name"] for b in emulator.state.snapshot()["menu"]["button"]] == ["校友新闻"]

@@ -441,6 +441,16 @@ def menu_publish(*, version_id: int, gateway: WeChatGateway | None = None) -> Me
         ).first()
         if version is None or version.state != MenuVersionState.APPROVED:
             return version
+        newer = version.menu.versions.filter(
+            number__gt=version.number,
+            state__in=(MenuVersionState.APPROVED, MenuVersionState.PUBLISHED),
+        )
+        if newer.exists():
+            # A later version was approved while this one waited for a retry: publishing this
+            # one now would put the older menu back on WeChat.
+            version.state = MenuVersionState.SUPERSEDED
+            version.save(update_fields=["state"])
+            return version
         # The row stays locked during the (short, idempotent) calls: two runs at once would
         # otherwise both add the tag's conditional menu.
         try:

@@ -88,10 +88,10 @@ def channel_scan_record(*, event: CallbackEvent) -> ChannelScan | None:
                 new_follower=new_follower,
                 scanned_at=event.sent_at,
             )
+            if event.event == SCAN:
+                event.mark_processed()  # the subscribe event is the follower table's to mark
     except IntegrityError:
         return None  # this callback was attributed already
-    if event.event == SCAN:
-        event.mark_processed()  # the subscribe event is the follower table's to mark
 
     def announce():
         channel_scanned.send_robust(

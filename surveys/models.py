@@ -186,6 +186,7 @@ class Question(SingleLineTextMixin, models.Model):
         def number(value: Decimal | None):
             if value is None:
                 return None
+            value = Decimal(str(value))
             return int(value) if value == value.to_integral_value() else value
 
         return QuestionSpec(
@@ -265,8 +266,15 @@ class Answer(models.Model):
         verbose_name = _("answer value")
         verbose_name_plural = _("answer values")
         indexes = [
-            models.Index(fields=["survey", "question", "row", "choice"], name="surveys_tally"),
-            models.Index(fields=["question", "choice"], name="surveys_question_choice"),
+            # The results' GROUP BY reads this index alone (an index-only scan on PostgreSQL):
+            # at 50,000 answers of 20 questions it groups a million entries, not table rows.
+            models.Index(
+                fields=["survey", "question", "row", "choice", "first"], name="surveys_tally"
+            ),
+            # Number answers' average, lowest and highest, and segments by answer.
+            models.Index(
+                fields=["question", "choice"], include=["number"], name="surveys_question_choice"
+            ),
         ]
 
     def __str__(self):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from alumni.models import Alumnus
 from core.questions import QuestionType, as_decimal
 from core.throttle import Throttled, throttle
 from editorial.models import State
@@ -136,12 +137,12 @@ def _update_record(response: Response, questions: dict[str, Question]) -> None:
     from audience.services import profile_update, record_labels_update
 
     follower = Follower.objects.filter(alumnus_id=response.alumnus_id).first()
+    # Both services read the record again under a lock: the pk is all they need.
+    alumnus = Alumnus(pk=response.alumnus_id)
     try:
         if changes:
-            profile_update(alumnus=response.alumnus, changes=changes, follower=follower)
+            profile_update(alumnus=alumnus, changes=changes, follower=follower)
         if add or remove:
-            record_labels_update(
-                alumnus=response.alumnus, add=add, remove=remove, follower=follower
-            )
+            record_labels_update(alumnus=alumnus, add=add, remove=remove, follower=follower)
     except RecordDeletedError:
         logger.info("Survey response %s: the record was deleted meanwhile", response.pk)

@@ -73,8 +73,11 @@ def survey_detail(request, pk: int):
                         answers=answers_from(form, [q.spec() for q in questions]),
                         alumnus_id=visitor.alumnus_id,
                     )
-                    done = request.session.get(SESSION_ANSWERED, [])
-                    request.session[SESSION_ANSWERED] = [*done[-49:], survey.pk]
+                    if not survey.tied_to_record:
+                        # A record answers once and the page knows it; a phone that answered
+                        # anonymously is only reminded (no session write for the others).
+                        done = request.session.get(SESSION_ANSWERED, [])
+                        request.session[SESSION_ANSWERED] = [*done[-49:], survey.pk]
                     return redirect("surveys:thanks", pk=survey.pk)
                 error, status = _("Some answers need your attention: see below."), 400
             except SurveyError as exc:

@@ -100,6 +100,4 @@ def test_a_published_survey_is_pushed_as_a_link_to_its_answer_page(settings):
     survey = SurveyFactory(state=State.PUBLISHED)
 
     assert survey in pushable_items()
-    assert item_publication(survey).url == (
-        f"https://alumni.example.edu.cn/surveys/{survey.pk}/"
-    )
+    assert item_publication(survey).url == (f"https://alumni.example.edu.cn/surveys/{survey.pk}/")

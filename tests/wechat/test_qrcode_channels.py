@@ -256,9 +256,13 @@ def test_the_dashboard_query_count_does_not_grow_with_channels(client, staff, qu
 @pytest.mark.django_db
 def test_the_channel_list_query_count_is_constant(client, staff, queries_for):
     _scans(_channel(name="一", scene="a", branch=BranchFactory()), followers=1)
+    activity_type = ContentType.objects.get_for_model(ActivityFactory())
+    _channel(name="活动", scene="x", content_type=activity_type, object_id=ActivityFactory().pk)
     few = queries_for(reverse("admin:wechat_channels_channel_changelist"))
     for n in range(5):
         _scans(_channel(name=f"渠道{n}", scene=f"s{n}", branch=BranchFactory()), followers=1)
+        activity = ActivityFactory()
+        _channel(name=f"活动{n}", scene=f"a{n}", content_type=activity_type, object_id=activity.pk)
     assert queries_for(reverse("admin:wechat_channels_channel_changelist")) == few
 
 

@@ -86,6 +86,7 @@ class ChannelAdmin(admin.ModelAdmin):
                 n_scans=Count("scans"),
                 n_followers=Count("scans", filter=Q(scans__new_follower=True)),
             )
+            .prefetch_related("item")  # one query per item type, not one per row
         )
 
     def get_fieldsets(self, request, obj=None):

@@ -89,3 +89,19 @@ def test_a_flood_of_messages_is_stored_without_loss_and_every_one_answered(
     assert all(r["reply"]["Content"] == "请点菜单“活动报名”" for r in records)
     assert InboxMessage.objects.count() == FLOOD
     assert time.monotonic() - started < 60
+
+
+def test_the_emulator_page_writes_as_a_follower_and_shows_the_answers(
+    client, emulator, live_server
+):
+    from tests.factories import UserFactory
+
+    emulator.state.configure(callback_url=f"{live_server.url}/wechat/callback/")
+    ReplyRuleFactory(trigger="default", pattern="", text="已收到<留言>")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.post("/admin/wechat/emulator/", {"follower": "4", "content": "<b>你好</b>"})
+    [record] = emulator.state.snapshot()["follower_messages"]
+    assert (record["openid"], record["reply"]["Content"]) == (openid_for(4), "已收到<留言>")
+    page = client.get("/admin/wechat/emulator/").content.decode()
+    messages = page.split('id="emulator-follower-messages"')[1].split("</table>")[0]
+    assert "&lt;b&gt;你好&lt;/b&gt;" in messages and "已收到&lt;留言&gt;" in messages

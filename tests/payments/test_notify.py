@@ -148,3 +148,31 @@ def test_an_anonymous_order_gives_an_anonymous_gift(client, pay_emulator, settin
     _send(client, pay_emulator, transaction_resource(order, settings))
     gift = Gift.objects.get()
     assert gift.anonymous is True
+
+
+def test_a_worker_dying_after_the_gift_was_written_leaves_nothing_and_the_retry_records_once(
+    client, pay_emulator, order, settings, monkeypatch
+):
+    """The gift and the order's link are one transaction: a crash between them (here an error
+    raised right after the gift's insert) rolls the gift back, and WeChat Pay's retry records
+    it once."""
+    from payments import services
+
+    real = services.gift_record_online
+
+    def crash_after_writing(**kwargs):
+        real(**kwargs)
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(services, "gift_record_online", crash_after_writing)
+    resource = transaction_resource(order, settings)
+    from payments.gateway import Transaction
+
+    with pytest.raises(RuntimeError):
+        services.order_record_payment(
+            transaction_data=Transaction.from_json(resource), via="notification"
+        )
+    assert Gift.objects.count() == 0
+    monkeypatch.setattr(services, "gift_record_online", real)
+    assert _send(client, pay_emulator, resource).status_code == 204
+    assert Gift.objects.count() == 1

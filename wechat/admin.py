@@ -448,5 +448,5 @@ def _position(value) -> int:
         return 0
 
 
-# The custom menu editor (issue 13) registers its own admin.
-from . import menu_admin  # noqa: E402, F401
+# The custom menu editor, replies and the inbox (issue 13) register their own admins.
+from . import inbox_admin, menu_admin  # noqa: E402, F401

@@ -90,4 +90,13 @@ def wechatpay_settings_check(app_configs=None, **kwargs) -> list[Error]:
                     id=f"payments.E00{number}",
                 )
             )
+    if urlsplit(settings.WECHATPAY_NOTIFY_URL).scheme != "https":
+        errors.append(
+            Error(
+                f"WECHATPAY_NOTIFY_URL is {settings.WECHATPAY_NOTIFY_URL!r}: WeChat Pay posts "
+                "notifications to https addresses only.",
+                hint="Set SITE_URL (or WECHATPAY_NOTIFY_URL) to the site's https address.",
+                id="payments.E008",
+            )
+        )
     return errors

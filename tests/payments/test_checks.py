@@ -20,6 +20,7 @@ def merchant(settings, tmp_path):
         (tmp_path / name).write_text("-----BEGIN KEY-----\n")
     settings.WECHATPAY_PRIVATE_KEY_PATH = str(tmp_path / "apiclient_key.pem")
     settings.WECHATPAY_PLATFORM_PUBLIC_KEY_PATH = str(tmp_path / "pub_key.pem")
+    settings.WECHATPAY_NOTIFY_URL = "https://alumni.example.edu.cn/payments/notify/"
     return settings
 
 
@@ -88,3 +89,8 @@ def test_debug_on_skips_the_check(merchant):
     merchant.DEBUG = True
     merchant.WECHATPAY_EMULATOR = True
     assert payment_errors() == set()
+
+
+def test_a_notify_url_that_is_not_https_is_refused(merchant):
+    merchant.WECHATPAY_NOTIFY_URL = "http://alumni.example.edu.cn/payments/notify/"
+    assert payment_errors() == {"payments.E008"}

@@ -242,6 +242,31 @@ def inbox_answer(
     return message
 
 
+# Words of a message that reports news rather than asks something (a hint for staff only: every
+# text message can become a tip).
+_TIP_WORDS = (
+    "举办",
+    "举行",
+    "活动",
+    "报道",
+    "投稿",
+    "新闻",
+    "消息",
+    "照片",
+    "获奖",
+    "校友会",
+    "聚会",
+)
+TIP_MIN_CHARS = 20
+
+
+def looks_like_tip(message: InboxMessage) -> bool:
+    """Whether a follower's text reads like news worth a story: long enough, with one of the
+    words reports use."""
+    text = message.content if message.msg_type == "text" else ""
+    return len(text) >= TIP_MIN_CHARS and any(word in text for word in _TIP_WORDS)
+
+
 def inbox_message_to_tip(*, message: InboxMessage, by):
     """Turn a follower's text message into a campus-news draft (a liaison-style submission
     waiting for an editor). Raises InboxError for a message without text and the editorial

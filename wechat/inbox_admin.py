@@ -250,6 +250,8 @@ class InboxMessageAdmin(admin.ModelAdmin):
                 else:
                     messages.success(request, gettext("Your answer was sent to the follower."))
                 return HttpResponseRedirect(request.path)
+        for message in rows:
+            message.tip_hint = inbox.looks_like_tip(message)
         inbound = [m for m in rows if m.direction == MessageDirection.IN]
         if inbound:
             inbox.conversation_mark_read(openid=openid, upto=inbound[-1].pk)

@@ -289,3 +289,26 @@ def test_a_tip_needs_the_answer_permission(client):
 
 def test_editors_may_answer_followers():
     assert EditorFactory().has_perm("wechat.answer_inboxmessage")
+
+
+def test_two_hundred_messages_in_a_row_are_all_stored_and_answered(client, callback_settings):
+    """The suite's small flood (the concurrent one runs on PostgreSQL in test_inbox_live.py;
+    bench/replies_bench.py sends 10,000)."""
+    from tests.factories import ReplyRuleFactory
+
+    ReplyRuleFactory(pattern="报名", text="请点菜单“活动报名”")
+    answers = [
+        post(client, text_xml(f"我要报名 {n}", openid=f"oFLOOD{n % 7:022d}")).content.decode()
+        for n in range(200)
+    ]
+    assert all("请点菜单“活动报名”" in answer for answer in answers)
+    assert InboxMessage.objects.count() == 200
+
+
+def test_a_message_that_reports_news_is_marked_as_a_likely_tip(client, editor):
+    openid = "oTIP" + "0" * 24
+    InboxMessageFactory(openid=openid, content="上海校友会周六在徐汇举办迎新活动，欢迎来报道")
+    InboxMessageFactory(openid=openid, content="校友卡怎么办？")
+    client.force_login(editor)
+    page = client.get(conversation_url(openid)).content.decode()
+    assert page.count('class="tip-hint"') == 1

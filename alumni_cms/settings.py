@@ -477,6 +477,9 @@ WECHATPAY_QUERY_AFTER = timedelta(seconds=env.int("WECHATPAY_QUERY_AFTER_SECONDS
 WECHATPAY_ORDER_TTL = timedelta(minutes=env.int("WECHATPAY_ORDER_TTL_MINUTES", default=120))
 # Orders made from one client address (each asks WeChat Pay for an order): (seconds, at most).
 PAYMENTS_ORDER_IP_LIMITS = [(600, 20), (86400, 100)]
+# Donors' messages from the give page go onto the public donor wall at once (true), or stay on
+# the order for the donations officer to copy onto the gift after reading them (false).
+PAYMENTS_PUBLISH_MESSAGES = env.bool("PAYMENTS_PUBLISH_MESSAGES", default=False)
 # The give page's preset amounts (yuan); any amount from ¥0.01 to DONATIONS_GIFT_MAX_AMOUNT.
 DONATIONS_ONLINE_PRESETS = [
     Decimal(v) for v in env.list("DONATIONS_ONLINE_PRESETS", default=["50", "100", "200", "500"])

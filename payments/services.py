@@ -201,7 +201,9 @@ def order_record_payment(*, transaction_data: Transaction, via: str) -> OnlineOr
                 amount=order.amount,
                 donor_name=order.donor_name or _("Anonymous donor"),
                 anonymous=order.anonymous or not order.donor_name,
-                message=order.message,
+                # Anyone can pay a fen: a donor's message reaches the public donor wall only
+                # when the office says so (it stays on the order for the officer to copy).
+                message=order.message if settings.PAYMENTS_PUBLISH_MESSAGES else "",
                 donated_on=timezone.localdate(paid_at),
                 reference=f"WeChat Pay {tx.transaction_id} ({order.out_trade_no}, {via})",
             )

@@ -84,7 +84,13 @@ def give(request, pk: int):
     return render(
         request,
         "payments/give.html",
-        {"project": project, "form": form, "error": error, "in_wechat": bool(openid)},
+        {
+            "project": project,
+            "form": form,
+            "error": error,
+            "in_wechat": bool(openid),
+            "publish_messages": settings.PAYMENTS_PUBLISH_MESSAGES,
+        },
         status=400 if request.method == "POST" else 200,
     )
 

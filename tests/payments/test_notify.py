@@ -39,7 +39,14 @@ def test_a_genuine_notification_records_the_gift(client, pay_emulator, order, se
         Channel.WECHAT_PAY,
     )
     assert str(gift.amount) == "123.45"
-    assert gift.message == "回馈母校"
+    assert gift.message == ""  # the officer reads it first (PAYMENTS_PUBLISH_MESSAGES off)
+    assert order.message == "回馈母校"
+
+
+def test_with_publishing_on_the_message_goes_onto_the_gift(client, pay_emulator, order, settings):
+    settings.PAYMENTS_PUBLISH_MESSAGES = True
+    _send(client, pay_emulator, transaction_resource(order, settings))
+    assert Gift.objects.get().message == "回馈母校"
 
 
 def test_the_gifts_audit_entry_names_the_system_and_the_payment(

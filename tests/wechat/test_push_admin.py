@@ -96,17 +96,19 @@ def test_quota_counts_todays_approved_send(
 
 
 def test_reviewer_approves_from_the_change_page(
-    client, push_editor, push_reviewer, emulator, django_capture_on_commit_callbacks
+    client, push_editor, push_reviewer, emulator, django_capture_on_commit_callbacks, monkeypatch
 ):
     push = PushFactory(created_by=push_editor, items=[PushableArticleFactory()])
     client.force_login(push_reviewer)
     assert 'id="push-approve"' in client.get(_change(push)).content.decode()
-    with django_capture_on_commit_callbacks() as queued:
+    runs = []
+    monkeypatch.setattr("wechat.services.compose.enqueue_run", runs.append)
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/admin/wechat/push/{push.pk}/approve/", {"comment": "好"})
     assert response.status_code == 302
     push.refresh_from_db()
     assert (push.state, push.approved_by) == (PushState.APPROVED, push_reviewer)
-    assert len(queued) == 1  # the run is queued once the approval is committed
+    assert runs == [push.pk]  # the run is queued once the approval is committed
 
 
 def test_author_gets_no_approve_button(client, push_editor, emulator):

@@ -74,6 +74,16 @@ def message_fields(msg_type: str, raw: dict) -> tuple[str, dict]:
     return "", {}
 
 
+def _safely(choose, **kwargs) -> Reply | None:
+    """The automatic reply, or None when choosing it failed: a broken rule (or a card whose
+    item cannot be read) must never cost the follower's message, which is stored regardless."""
+    try:
+        return choose(**kwargs)
+    except Exception:
+        logger.exception("Choosing an automatic reply failed; the message is stored unanswered")
+        return None
+
+
 @dataclass(frozen=True)
 class Processed:
     """What the callback does with a push: `reply` (or None: answer "success"), to whom."""
@@ -90,7 +100,7 @@ def callback_process(*, xml: str) -> Processed:
     reply = None
     if fields["msg_type"] in MESSAGE_TYPES:
         content, data = message_fields(fields["msg_type"], fields["payload"]["raw"])
-        reply = reply_for_message(msg_type=fields["msg_type"], content=content)
+        reply = _safely(reply_for_message, msg_type=fields["msg_type"], content=content)
         message = InboxMessage(
             openid=fields["from_user"],
             direction=MessageDirection.IN,
@@ -109,9 +119,10 @@ def callback_process(*, xml: str) -> Processed:
         callback_event_store(fields=fields)
         if fields["event"] == CallbackEvent.SUBSCRIBE:
             card = follower_cards([fields["from_user"]]).get(fields["from_user"])
-            reply = reply_for_subscribe(name=card.name if card else "")
+            reply = _safely(reply_for_subscribe, name=card.name if card else "")
         elif fields["event"] == "CLICK":
-            reply = reply_for_click(key=str(fields["payload"]["raw"].get("EventKey", ""))[:128])
+            key = str(fields["payload"]["raw"].get("EventKey", ""))[:128]
+            reply = _safely(reply_for_click, key=key)
     return Processed(reply=reply, to_user=fields["from_user"], from_user=fields["to_user"])
 
 

@@ -312,3 +312,15 @@ def test_a_message_that_reports_news_is_marked_as_a_likely_tip(client, editor):
     client.force_login(editor)
     page = client.get(conversation_url(openid)).content.decode()
     assert page.count('class="tip-hint"') == 1
+
+
+def test_a_failing_reply_rule_never_costs_the_message(client, callback_settings, monkeypatch):
+    from wechat import inbox
+
+    def broken(**kwargs):
+        raise RuntimeError("a rule that cannot be read")
+
+    monkeypatch.setattr(inbox, "reply_for_message", broken)
+    response = post(client, text_xml("还在吗"))
+    assert response.content == b"success"
+    assert InboxMessage.objects.get().content == "还在吗"

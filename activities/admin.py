@@ -65,7 +65,11 @@ class ActivityQuestionInline(admin.TabularInline):
         if db_field.name == "choices":
             kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 24})
         if db_field.name == "position":
-            kwargs["widget"] = forms.NumberInput(attrs={"style": "width: 4em"})
+            kwargs["widget"] = forms.NumberInput(attrs={"style": "width: 3.5em"})
+        if db_field.name in ("min_value", "max_value"):
+            kwargs["widget"] = forms.NumberInput(attrs={"style": "width: 5em", "step": "any"})
+        if db_field.name == "label":
+            kwargs["widget"] = forms.TextInput(attrs={"size": 22})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 

@@ -217,7 +217,7 @@ class ActivityQuestion(models.Model):
             "the scale (5 if empty)."
         ),
     )
-    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    position = models.PositiveSmallIntegerField(_("place in the form"), default=0)
 
     class Meta:
         verbose_name = _("sign-up question")

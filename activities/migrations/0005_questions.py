@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('required', models.BooleanField(default=False, verbose_name='required')),
                 ('min_value', models.DecimalField(blank=True, decimal_places=4, help_text='Number: the smallest answer; multiple choice: the fewest ticks.', max_digits=16, null=True, verbose_name='minimum')),
                 ('max_value', models.DecimalField(blank=True, decimal_places=4, help_text='Number: the largest answer; multiple choice: the most ticks; rating: the top of the scale (5 if empty).', max_digits=16, null=True, verbose_name='maximum')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='place in the form')),
                 ('activity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='activities.activity', verbose_name='activity')),
             ],
             options={

@@ -87,3 +87,52 @@ def test_checking_in_at_the_door_on_a_phone(phone):
     expect(phone.locator("#sheet-places")).to_contain_text("林晓舟")
     expect(phone.locator("#sheet-waitlist")).to_contain_text("陈思远")
     _shot(phone, "checkin-sheet")
+
+
+def test_an_organiser_adds_a_question_and_the_phone_form_asks_it(open_page):
+    from activities.models import Activity
+    from tests.factories import OfficeAdminFactory
+
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    # As the admin saves an activity: whole minutes, the body as CKEditor writes it.
+    starts = (timezone.now() + timedelta(days=10)).replace(second=0, microsecond=0)
+    activity = ActivityFactory(
+        state=State.PUBLISHED,
+        title="校友返校日",
+        place="校本部",
+        body="<p>欢迎回家。</p>",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=3),
+        signup_deadline=starts - timedelta(days=1),
+    )
+    desk = open_page()
+    log_in_to_admin(desk, OfficeAdminFactory(username="organiser"))
+    desk.goto(f"/admin/activities/activity/{activity.pk}/change/")
+    desk.locator("#questions-group .add-row a").click()
+    desk.fill("#id_questions-0-label", "用餐偏好")
+    desk.select_option("#id_questions-0-type", "single")
+    desk.fill("#id_questions-0-choices", "普通\n清真\n素食")
+    desk.check("#id_questions-0-required")
+    desk.locator("input[name=_continue]").click()
+    expect(desk.locator(".messagelist")).to_be_visible()
+    expect(desk.locator("#attendance-figures")).to_be_visible()
+    _shot(desk, "checkin-admin-questions")
+    activity.refresh_from_db()
+    assert activity.state == State.PUBLISHED  # a question is not content: it stays on the site
+    assert Activity.objects.get(pk=activity.pk).questions.get().label == "用餐偏好"
+
+    phone = open_page(phone=True)
+    phone.goto(activity.get_absolute_url())
+    phone.fill("#id_name", "张三")
+    phone.fill("#id_class_year", "2010")
+    phone.fill("#id_phone", "13800138000")
+    phone.get_by_role("button", name="我要报名").click()
+    expect(phone.get_by_text("请回答此问题。")).to_be_visible()
+    phone.get_by_label("清真").check()
+    phone.get_by_role("button", name="我要报名").click()
+    expect(phone.locator("#ticket")).to_be_visible()
+    expect(phone.locator("dl.facts")).to_contain_text("清真")
+    _shot(phone, "checkin-signup-with-question")

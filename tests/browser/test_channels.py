@@ -46,6 +46,10 @@ def test_a_channel_is_created_scanned_and_counted_on_the_dashboard(
     page.screenshot(path=str(RESULTS / "channel-qr.png"), full_page=True)
 
     channel = Channel.objects.get()
+    page.goto(f"/admin/wechat_channels/channel/{channel.pk}/print/")
+    expect(page.get_by_role("heading", name="北京校友会迎新")).to_be_visible()
+    expect(page.locator("svg.channel-qr")).to_be_visible()
+    page.screenshot(path=str(RESULTS / "channel-print.png"))
     scanner = EmulatorClient(emulator.url)
     # One at a time: the live server's in-memory SQLite takes one writer at once.
     for n in range(3):

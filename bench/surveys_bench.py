@@ -65,6 +65,7 @@ def start_server(workers: int, threads: int) -> tuple[subprocess.Popen, str]:
     server = subprocess.Popen(
         [str(GUNICORN), "bench.surveys_wsgi:application", "--workers", str(workers)]
         + ["--threads", str(threads), "--worker-class", "gthread", "--backlog", "512"]
+        + ["--timeout", "300"]
         + ["--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--no-control-socket"],
         cwd=ROOT,
         env=dict(os.environ),
@@ -115,6 +116,8 @@ def burst(people: int, clients: int, workers: int, threads: int) -> None:
 
     def client(share):
         session = requests.Session()
+        # A connection per request, as phones do: none is left idle for the server to close.
+        session.headers["Connection"] = "close"
         page = session.get(url, headers={"X-Bench-Alumnus": str(share[0])}, timeout=60)
         token = CSRF.search(page.text).group(1)
         barrier.wait()

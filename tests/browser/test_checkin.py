@@ -2,16 +2,24 @@
 is at once; the same code again shows when and at which door they came in; the ticket page
 shows the QR code (screenshots test-results/checkin-*.png)."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from activities.models import RegistrationStatus
+from activities.models import Activity, RegistrationStatus
 from activities.services import registration_token
 from editorial.models import State
 from tests.browser.conftest import RESULTS
 from tests.browser.support import log_in_to_admin
-from tests.factories import ActivityFactory, RegistrationFactory, UserFactory
+from tests.factories import (
+    ActivityFactory,
+    OfficeAdminFactory,
+    RegistrationFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,13 +98,6 @@ def test_checking_in_at_the_door_on_a_phone(phone):
 
 
 def test_an_organiser_adds_a_question_and_the_phone_form_asks_it(open_page):
-    from activities.models import Activity
-    from tests.factories import OfficeAdminFactory
-
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     # As the admin saves an activity: whole minutes, the body as CKEditor writes it.
     starts = (timezone.now() + timedelta(days=10)).replace(second=0, microsecond=0)
     activity = ActivityFactory(

@@ -208,3 +208,22 @@ def test_one_opt_in_allows_one_bizsend(subscription_account):
         gateway.subscribe_send(
             openid=OPENID, template_id=EMULATOR_PUSH_TEMPLATE, data={"thing1": "a"}
         )
+
+
+@pytest.mark.django_db
+def test_on_a_subscription_account_a_signup_confirmation_needs_an_opt_in(
+    subscription_account, settings
+):
+    from notifications.services import registration_notify
+    from tests.factories import AlumnusFactory, FollowerFactory, RegistrationFactory
+
+    settings.WECHAT_TEMPLATE_SIGNUP = EMULATOR_PUSH_TEMPLATE
+    alumnus = AlumnusFactory()
+    FollowerFactory(openid=OPENID, alumnus=alumnus)
+    first = RegistrationFactory(alumnus=alumnus, email="a@example.edu.cn")
+    channels = {n.channel for n in registration_notify(registration_id=first.pk, kind="signup")}
+    assert channels == {Channel.EMAIL}
+    _opt_in(subscription_account, 1)
+    second = RegistrationFactory(alumnus=alumnus, email="a@example.edu.cn")
+    channels = {n.channel for n in registration_notify(registration_id=second.pk, kind="signup")}
+    assert channels == {Channel.EMAIL, Channel.WECHAT}

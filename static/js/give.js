@@ -27,11 +27,18 @@
   var params = document.getElementById("jsapi-params");
   if (button && params) {
     var request = JSON.parse(params.textContent);
-    button.addEventListener("click", function () {
+    var pay = function () {
       if (typeof window.WeixinJSBridge === "undefined") { return; }
       window.WeixinJSBridge.invoke("getBrandWCPayRequest", request, function () {
         poll();
       });
-    });
+    };
+    button.addEventListener("click", pay);
+    // Inside WeChat the payment sheet opens by itself once (the button stays for a retry).
+    if (typeof window.WeixinJSBridge === "undefined") {
+      document.addEventListener("WeixinJSBridgeReady", pay, { once: true });
+    } else {
+      pay();
+    }
   }
 })();

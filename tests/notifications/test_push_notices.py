@@ -147,3 +147,17 @@ def test_a_sent_notice_is_not_sent_again(author, reviewer, service_account):
     notification_send(notification_id=notice.pk)
     notification_send(notification_id=notice.pk)
     assert len(service_account.state.snapshot()["template_messages"]) == 1
+
+
+def test_the_notifications_list_shows_push_notices_with_their_delivery(client, author, reviewer):
+    from tests.factories import UserFactory
+
+    push = approved_push([PushableArticleFactory()], editor=author, reviewer=reviewer)
+    Notification.objects.create(
+        key="k", channel=Channel.WECHAT, kind=Kind.PUSH_SENT, push=push, recipient="o1",
+        delivery="user_block",
+    )  # fmt: skip
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    page = client.get("/admin/notifications/notification/").content.decode()
+    assert "推送已发出" in page and "用户拒收" in page
+    assert client.get("/admin/notifications/subscriptionoptin/").status_code == 200

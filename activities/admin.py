@@ -17,6 +17,8 @@ from core.spreadsheet import escape_formula
 from editorial.admin import EditorialAdminMixin
 
 from . import admin_views
+from .checkin import PERMISSION as CHECK_IN_PERMISSION
+from .checkin import registrations_check_in_undo
 from .errors import SignupError
 from .forms import SignupForm
 from .models import Activity, ActivityQuestion, Registration, RegistrationStatus
@@ -272,7 +274,21 @@ class RegistrationAdmin(MaskedPhoneMixin, admin.ModelAdmin):
         "updated_at",
     )
     exclude = ("answers", "checked_in_at", "checked_in_door", "checked_in_by")
-    actions = ["mark_attended", "cancel_registrations", "export_csv"]
+    actions = ["mark_attended", "undo_check_in", "cancel_registrations", "export_csv"]
+
+    def has_check_in_permission(self, request):
+        return request.user.has_perm(CHECK_IN_PERMISSION)
+
+    @admin.action(description=_("Undo the check-in of the selected"), permissions=["check_in"])
+    def undo_check_in(self, request, queryset):
+        """A wrong code typed at the door checked someone else in: take it back."""
+        count = registrations_check_in_undo(registrations=queryset, by=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d check-in taken back.", "%(count)d check-ins taken back.", count)
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
 
     @admin.display(description=_("checked in"), ordering="checked_in_at")
     def checked_in(self, registration):

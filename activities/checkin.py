@@ -158,3 +158,18 @@ def check_in_alumnus(*, activity_id: int, alumnus_id: int, door: str, by) -> Che
     if registration is None:
         return CheckInResult(Outcome.NOT_FOUND)
     return registration_check_in(registration=registration, door=door, by=by)
+
+
+def registrations_check_in_undo(*, registrations, by) -> int:
+    """Take back the check-ins among `registrations` (a mistaken code at the door): they are
+    registered again, without a time or door. Returns how many. Raises CheckInError without the
+    check-in permission."""
+    if not _may_check_in(by) or by is SYSTEM:
+        raise CheckInError(_("You may not check people in."), code="permission")
+    return registrations.filter(status=RegistrationStatus.ATTENDED).update(
+        status=RegistrationStatus.REGISTERED,
+        checked_in_at=None,
+        checked_in_door="",
+        checked_in_by=None,
+        updated_at=timezone.now(),
+    )

@@ -375,3 +375,38 @@ def test_a_thousand_people_through_four_doors_at_once_are_each_counted_once(post
     assert timezone.now() - rows.order_by("checked_in_at").first().checked_in_at < timedelta(
         minutes=5
     )
+
+
+# Taking a check-in back
+
+
+def test_a_mistaken_check_in_can_be_taken_back_in_the_admin(admin_client, activity, door_staff):
+    registration = RegistrationFactory(activity=activity)
+    registration_check_in(registration=registration, door="北门", by=door_staff)
+
+    admin_client.post(
+        reverse("admin:activities_registration_changelist"),
+        {"action": "undo_check_in", "_selected_action": [registration.pk]},
+    )
+
+    registration.refresh_from_db()
+    assert (registration.status, registration.checked_in_at, registration.checked_in_door) == (
+        REGISTERED,
+        None,
+        "",
+    )
+    again = registration_check_in(registration=registration, door="南门", by=door_staff)
+    assert again.outcome == Outcome.CHECKED_IN
+
+
+def test_taking_a_check_in_back_needs_the_check_in_permission(activity, door_staff):
+    from activities.checkin import registrations_check_in_undo
+
+    registration = RegistrationFactory(activity=activity)
+    registration_check_in(registration=registration, door="北门", by=door_staff)
+    with pytest.raises(CheckInError):
+        registrations_check_in_undo(
+            registrations=Registration.objects.all(), by=UserFactory(is_staff=True)
+        )
+    registration.refresh_from_db()
+    assert registration.status == RegistrationStatus.ATTENDED

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
+from core.names import display_name
 from editorial.models import State
 from tests.factories import (
     AlumnusFactory,
@@ -192,6 +193,8 @@ def test_staff_answer_reaches_the_follower(client, editor, emulator, follower):
         editor,
         True,
     )
+    page = client.get(conversation_url(follower)).content.decode()
+    assert display_name(editor) in page
 
 
 def test_staff_can_answer_with_an_image(client, editor, emulator, follower):

@@ -323,3 +323,14 @@ def test_command_prints_what_it_created_then_what_it_found(db):
     assert f"{kind}：新建 {created}，已存在 0" in first.getvalue()
     assert f"{kind}：新建 0，已存在 {created}" in second.getvalue()
     assert "新建 0 条" in second.getvalue()
+
+
+def test_demo_has_a_published_survey_with_answers_to_read(loaded):
+    from surveys.models import Survey
+    from surveys.selectors import survey_results
+
+    survey = Survey.objects.get(title="2026 校友需求调查")
+    assert survey.state == State.PUBLISHED
+    results = survey_results(survey)
+    assert results.responses >= 20
+    assert len(results.questions) == 20

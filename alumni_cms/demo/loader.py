@@ -34,6 +34,8 @@ from donations.models import Channel, DonationProject, Gift
 from editorial.models import AuditEntry, ReviewComment, State
 from editorial.roles import ROLE_PERMISSIONS, roles_sync
 from payments.models import OnlineOrder, OrderState, TradeType
+from surveys.models import Response, Survey
+from surveys.sample import random_answers, sample_survey, seed_responses
 
 from . import data
 from .images import COVER_SIZE, PHOTO_SIZE, demo_image
@@ -131,6 +133,7 @@ class _Loader:
         self._replies()
         self._conversations()
         self._channels()
+        self._surveys()
         AuditEntry.objects.bulk_create(self.audit)
         self._count(
             AuditEntry, created=len(self.audit), found=sum(map(len, self.imported.values()))
@@ -688,6 +691,26 @@ class _Loader:
                     scans += 1
         self._count(QRChannel, created=created, found=found)
         self._count(ChannelScan, created=scans)
+
+    def _surveys(self) -> None:
+        """A published survey tied to the record (surveys/sample.py's 20 questions) with the
+        answers of most demo alumni, so its results page has figures to show."""
+        title = "2026 校友需求调查"
+        found = Survey.objects.filter(title=title).first()
+        if found is not None:
+            self._count(Survey, found=1)
+            self._count(Response, found=found.responses.count())
+            return
+        survey, questions = sample_survey(title=title, by=self.users.get("editor"))
+        survey.published_at = self.now - timedelta(days=6)
+        survey.save(update_fields=["published_at"])
+        rng = random.Random(2026)
+        alumni = [a for a in self.alumni.values() if a.deleted_at is None]
+        answered = [(a.pk, random_answers(questions, rng)) for a in alumni if rng.random() < 0.8]
+        seed_responses(survey, questions, answered)
+        Response.objects.filter(survey=survey).update(created_at=self.now - timedelta(days=2))
+        self._count(Survey, created=1)
+        self._count(Response, created=len(answered))
 
 
 def _demo_answer(question: ActivityQuestion, rng: random.Random):

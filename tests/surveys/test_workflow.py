@@ -101,3 +101,31 @@ def test_a_published_survey_is_pushed_as_a_link_to_its_answer_page(settings):
 
     assert survey in pushable_items()
     assert item_publication(survey).url == (f"https://alumni.example.edu.cn/surveys/{survey.pk}/")
+
+
+def test_survey_list_in_the_admin_keeps_its_query_count(client, editor, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(editor)
+    url = reverse("admin:surveys_survey_changelist")
+    SurveyFactory()
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _n in range(5):
+        QuestionFactory(survey=SurveyFactory(state=State.PUBLISHED))
+
+    with django_assert_num_queries(len(few)):
+        client.get(url)
+
+
+def test_the_admin_previews_a_draft_survey_as_the_phone_shows_it(client, editor):
+    survey = SurveyFactory(created_by=editor, title="草稿问卷")
+    QuestionFactory(survey=survey, label="现居城市")
+    client.force_login(editor)
+
+    page = client.get(reverse("admin:surveys_survey_public_preview", args=[survey.pk]))
+
+    assert page.status_code == 200
+    assert "现居城市" in page.content.decode()

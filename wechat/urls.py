@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import preview_views, views
+from . import notice_views, preview_views, views
 
 app_name = "wechat"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     # A staff member's phone links their WeChat for push previews (no admin login there).
     path("link/", preview_views.preview_link, name="preview_link"),
     path("link/oauth/", preview_views.preview_link_oauth, name="preview_link_oauth"),
+    # Opting in to notices in WeChat (subscription accounts: wx-open-subscribe).
+    path("notices/", notice_views.notices, name="notices"),
 ]

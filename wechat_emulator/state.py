@@ -110,6 +110,7 @@ class EmulatorState(
             self.qrcodes: dict[str, dict] = {}
             self.subscribe_optins: dict[str, int] = {}
             self.subscribe_messages: list[dict] = []
+            self.jsapi_tickets: list[str] = []
 
     def configure(self, **changes) -> None:
         """Change config fields now (kept until the next reset). Raises ValueError."""
@@ -234,6 +235,7 @@ class EmulatorState(
                 "qrcodes": list(self.qrcodes.values()),
                 "subscribe_optins": dict(self.subscribe_optins),
                 "subscribe_messages": list(self.subscribe_messages),
+                "jsapi_tickets": list(self.jsapi_tickets),
             }
 
     def _save(self) -> None:
@@ -351,6 +353,7 @@ class EmulatorState(
         "cgi-bin/message/custom/send": ("POST", "_custom_send", True),
         "cgi-bin/qrcode/create": ("POST", "_qrcode_create", True),
         "cgi-bin/message/subscribe/bizsend": ("POST", "_subscribe_send", True),
+        "cgi-bin/ticket/getticket": ("GET", "_jsapi_ticket", True),
         "cgi-bin/user/get": ("GET", "_user_get", True),
         "cgi-bin/user/info": ("GET", "_user_info", True),
         "cgi-bin/user/info/batchget": ("POST", "_user_batchget", True),

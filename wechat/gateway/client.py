@@ -10,6 +10,7 @@ from .. import errors
 from .custom import CustomMessagesAPI
 from .drafts import DraftsAPI
 from .followers import FollowersAPI
+from .jssdk import JsSdkAPI
 from .mass import MassSendAPI
 from .menu import MenuAPI
 from .messages import MessagesAPI
@@ -32,6 +33,7 @@ class WeChatGateway(
     QRCodeAPI,
     MenuAPI,
     CustomMessagesAPI,
+    JsSdkAPI,
 ):
     """The only code that talks to WeChat. Takes and returns plain data; raises wechat.errors.
 

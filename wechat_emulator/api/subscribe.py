@@ -99,3 +99,12 @@ class SubscribeMessageApi:
             body=f"<MsgID>{msgid}</MsgID><Status>{cdata(status)}</Status>",
         )
         self._push(xml, touser, {"event": "TEMPLATESENDJOBFINISH", "msg_id": msgid})
+
+    def _jsapi_ticket(self, request: dict) -> dict:
+        """cgi-bin/ticket/getticket?type=jsapi: the JS-SDK ticket pages sign wx.config with
+        (needed by the wx-open-subscribe opt-in button). A new ticket each call."""
+        if request["query"].get("type") != "jsapi":
+            raise ApiError(40097, "invalid args (type)")
+        ticket = f"emu-jsapi-{self._next('ticket'):06d}"
+        self.jsapi_tickets.append(ticket)
+        return {"errcode": 0, "errmsg": "ok", "ticket": ticket, "expires_in": 7200}

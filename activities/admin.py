@@ -197,6 +197,7 @@ class ActivityAdmin(EditorialAdminMixin, admin.ModelAdmin):
             return path(pattern, view, name=f"activities_activity_{name}")
 
         return [
+            route("checkin/", admin_views.checkin_start_view, "checkin_start"),
             route("<path:object_id>/checkin/", admin_views.checkin_view, "checkin"),
             route(
                 "<path:object_id>/checkin/list/", admin_views.checkin_sheet_view, "checkin_sheet"

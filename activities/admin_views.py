@@ -2,6 +2,8 @@
 printed list, cancelling the activity. Routed by ActivityAdmin.get_urls (admin_view: staff
 only); each checks its own permission."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
@@ -30,6 +32,33 @@ def _activity(request, object_id) -> Activity:
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
     return get_object_or_404(Activity, pk=object_id)
+
+
+def checkin_start_view(request, *, model_admin):
+    """Where a door's phone starts: the activities of the coming week (and of the last day),
+    each opening its check-in page. Reachable from the admin's home with the check-in
+    permission alone, which does not show activities in the admin."""
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+    now = timezone.now()
+    activities = list(
+        Activity.objects.filter(
+            cancelled_at__isnull=True,
+            # Published once (its sign-ups were told), whatever an edit since did to its state.
+            announced_starts_at__isnull=False,
+            starts_at__gte=now - timedelta(days=1),
+            starts_at__lte=now + timedelta(days=7),
+        ).order_by("starts_at", "pk")[:50]
+    )
+    return TemplateResponse(
+        request,
+        "admin/activities/checkin_start.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": gettext("Check-in"),
+            "activities": activities,
+        },
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -410,3 +410,30 @@ def test_taking_a_check_in_back_needs_the_check_in_permission(activity, door_sta
         )
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.ATTENDED
+
+
+# Where a door's phone starts
+
+
+def test_a_volunteer_with_only_the_check_in_permission_finds_the_activity(client, door_staff):
+    starts = timezone.now() + timedelta(hours=2)
+    soon = ActivityFactory(
+        state="published", title="校友返校日", starts_at=starts, announced_starts_at=starts
+    )
+    ActivityFactory(
+        state="published", title="明年的活动", starts_at=timezone.now() + timedelta(days=300)
+    )
+    ActivityFactory(state="draft", title="还在写的活动")
+    client.force_login(door_staff)
+
+    home = client.get(reverse("admin:index")).content.decode()
+    start = reverse("admin:activities_activity_checkin_start")
+    assert start in home
+    page = client.get(start).content.decode()
+    assert reverse("admin:activities_activity_checkin", args=[soon.pk]) in page
+    assert "明年的活动" not in page and "还在写的活动" not in page
+
+
+def test_the_start_page_is_refused_without_the_permission(client):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(reverse("admin:activities_activity_checkin_start")).status_code == 403

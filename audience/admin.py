@@ -30,6 +30,7 @@ from .models import (
     FollowerDailyCount,
     FollowerSyncRun,
     ProfileChange,
+    RecordLabel,
     RecordRequest,
     Segment,
     SyncMode,
@@ -400,6 +401,18 @@ class SegmentAdmin(admin.ModelAdmin):
                     self.message_user(
                         request, f"{segment}: {segment.last_sync_error}", messages.WARNING
                     )
+
+
+@admin.register(RecordLabel)
+class RecordLabelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who carries which label; labels are set and taken off by survey answers (each change is
+    in the change log), and segments select by them."""
+
+    list_display = ("name", "alumnus", "created_at")
+    list_filter = ("name",)
+    list_select_related = ("alumnus",)
+    search_fields = ("name", "alumnus__name")
+    date_hierarchy = "created_at"
 
 
 @admin.register(ProfileChange)

@@ -107,3 +107,13 @@ def test_erasing_a_record_drops_its_labels_and_unlinks_its_answers(reader, surve
 
     assert not RecordLabel.objects.exists()
     assert Response.objects.get().alumnus is None
+
+
+def test_the_office_lists_who_carries_a_label(client, office_admin, bound):
+    RecordLabel.objects.create(alumnus=bound.alumnus, name="愿意担任导师")
+    client.force_login(office_admin)
+
+    page = client.get("/admin/audience/recordlabel/?name=愿意担任导师")
+
+    assert page.status_code == 200
+    assert "张伟" in page.content.decode()

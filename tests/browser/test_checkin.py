@@ -41,7 +41,14 @@ def _fits_the_screen(page) -> bool:
 
 
 def test_checking_in_at_the_door_on_a_phone(phone):
-    activity = ActivityFactory(state=State.PUBLISHED, title="北京校友年会", place="北京饭店宴会厅")
+    starts = timezone.now() + timedelta(hours=1)
+    activity = ActivityFactory(
+        state=State.PUBLISHED,
+        title="北京校友年会",
+        place="北京饭店宴会厅",
+        starts_at=starts,
+        announced_starts_at=starts,
+    )
     guest = RegistrationFactory(activity=activity, name="林晓舟", class_year=2008)
     waiting = RegistrationFactory(
         activity=activity, name="陈思远", status=RegistrationStatus.WAITLISTED
@@ -55,7 +62,8 @@ def test_checking_in_at_the_door_on_a_phone(phone):
     _shot(phone, "checkin-ticket")
 
     log_in_to_admin(phone, staff)
-    phone.goto(f"/admin/activities/activity/{activity.pk}/checkin/")
+    phone.locator("#checkin-link a").click()
+    phone.get_by_role("link", name="北京校友年会").click()
     phone.get_by_label("您在哪个入口？").fill("北门")
     phone.get_by_role("button", name="开始签到").click()
     expect(phone.locator("#door-name")).to_have_text("北门")

@@ -7,10 +7,15 @@ from audience.selectors import segment_alumni, segment_members
 from audience.services import alumnus_erase
 from surveys.models import Response
 from tests.factories import AlumnusFactory, FollowerFactory
+from tests.wechat import conftest as wechat_fixtures
 
 from .conftest import answer_data
 
 pytestmark = pytest.mark.django_db
+
+# The WeChat emulator of the wechat tests, over HTTP (segments become WeChat tags there).
+emulator_server = wechat_fixtures.emulator_server
+emulator = wechat_fixtures.emulator
 
 
 def url(survey):
@@ -117,3 +122,31 @@ def test_the_office_lists_who_carries_a_label(client, office_admin, bound):
 
     assert page.status_code == 200
     assert "张伟" in page.content.decode()
+
+
+def test_a_segment_by_answer_becomes_a_wechat_tag_of_exactly_those_alumni(emulator, survey):
+    from audience.services import follower_bind, segment_sync
+    from surveys.selectors import survey_questions
+    from surveys.services import response_submit
+    from wechat_emulator import openid_for
+
+    questions = survey_questions(survey)
+    keys = {q.label: str(q.pk) for q in questions}
+    followers = []
+    for index, willing in ((1, True), (2, False), (3, True)):
+        follower = follower_bind(
+            follower=FollowerFactory(openid=openid_for(index)), alumnus=AlumnusFactory()
+        )
+        followers.append(follower)
+        response_submit(
+            survey=survey,
+            questions=questions,
+            answers={keys["现居城市"]: "上海", keys["愿意担任导师吗"]: willing},
+            alumnus_id=follower.alumnus_id,
+        )
+
+    result = segment_sync(segment=segment_for(survey, "愿意担任导师吗", "是"))
+
+    tag = next(t for t in emulator.state.snapshot()["tags"] if t["id"] == result.tag_id)
+    assert tag["count"] == 2
+    assert result.added == 2

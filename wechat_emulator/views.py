@@ -21,6 +21,8 @@ def emulator_page(request):
         raise PermissionDenied
     error, state = "", {}
     client = EmulatorClient(settings.WECHAT_API_BASE_URL, timeout=3)
+    if request.method == "POST" and request.POST.get("action") == "scan":
+        return _scan(request, client)
     if request.method == "POST":
         return _follower_writes(request, client)
     try:
@@ -58,4 +60,19 @@ def _follower_writes(request, client):
             messages.error(
                 request, gettext("The emulator did not answer: %(error)s") % {"error": exc}
             )
+    return HttpResponseRedirect(request.path)
+
+
+def _scan(request, client):
+    """The QR codes' buttons: someone scans a code, as a new follower or as follower 0; the
+    emulator pushes subscribe (qrscene_…) or SCAN to the site, which counts it for its channel."""
+    from django.contrib import messages
+    from django.http import HttpResponseRedirect
+
+    try:
+        client.qrcode_scan(
+            ticket=request.POST.get("ticket", "")[:128], new=bool(request.POST.get("new"))
+        )
+    except EmulatorUnavailable as exc:
+        messages.error(request, gettext("The emulator did not answer: %(error)s") % {"error": exc})
     return HttpResponseRedirect(request.path)

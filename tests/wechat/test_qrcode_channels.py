@@ -320,3 +320,16 @@ def test_editors_make_channel_codes_liaisons_do_not(client, emulator):
     assert client.get(reverse("admin:wechat_channels_channel_add")).status_code == 200
     client.force_login(LiaisonFactory(username="liaison1", is_staff=True))
     assert client.get(reverse("admin:wechat_channels_channel_add")).status_code == 403
+
+
+def test_the_emulator_page_simulates_a_scan_that_reaches_the_site(live_emulator, db, client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    channel = channel_code_issue(channel=_channel())
+    page = client.get("/admin/wechat/emulator/").content.decode()
+    assert "branch-sh" in page.split('id="emulator-qrcodes"')[1].split("</table>")[0]
+    response = client.post(
+        "/admin/wechat/emulator/", {"action": "scan", "ticket": channel.ticket, "new": "1"}
+    )
+    assert response.status_code == 302
+    [scan] = _wait_for(ChannelScan.objects.all())
+    assert scan.new_follower

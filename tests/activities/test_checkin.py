@@ -437,3 +437,16 @@ def test_a_volunteer_with_only_the_check_in_permission_finds_the_activity(client
 def test_the_start_page_is_refused_without_the_permission(client):
     client.force_login(UserFactory(is_staff=True))
     assert client.get(reverse("admin:activities_activity_checkin_start")).status_code == 403
+
+
+def test_the_printed_list_costs_the_same_queries_for_more_people(
+    client, door_staff, activity, queries_for
+):
+    client.force_login(door_staff)
+    url = reverse("admin:activities_activity_checkin_sheet", args=[activity.pk])
+    RegistrationFactory(activity=activity)
+    few = queries_for(url)
+    for _ in range(10):
+        RegistrationFactory(activity=activity)
+    RegistrationFactory(activity=activity, status=RegistrationStatus.WAITLISTED)
+    assert queries_for(url) == few

@@ -220,3 +220,23 @@ def test_the_service_refuses_an_answer_without_a_record_to_a_tied_survey(survey)
         )
     assert caught.value.code == "not_bound"
     assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize("pk", ["99999999999999999999999", "0"])
+def test_an_odd_survey_number_is_not_found(client, pk):
+    assert client.get(f"/surveys/{pk}/").status_code == 404
+
+
+def test_odd_matrix_and_number_posts_get_messages_not_errors(reader, survey):
+    matrix = QuestionFactory(
+        survey=survey, position=7, type="matrix", label="评价", rows="讲座", choices="好\n差"
+    )
+    number = QuestionFactory(survey=survey, position=8, type="number", label="次数", choices="")
+    data = answer_data(survey)
+    data.update({f"q_{matrix.pk}_0": "1e9", f"q_{number.pk}": "NaN"})
+
+    page = reader.post(url(survey), data)
+
+    assert page.status_code == 400
+    assert "请输入数字。" in page.content.decode()
+    assert "该答案不在题目的选项中。" in page.content.decode()

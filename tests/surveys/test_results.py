@@ -204,3 +204,13 @@ def test_excel_export_escapes_formulas(staff_client, survey):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "编号"
     assert rows[1][list(rows[0]).index("建议")] == '\'=HYPERLINK("http://x")'
+
+
+@pytest.mark.parametrize(
+    "query", ["?class_year_from=abc", "?branch=999999", "?segment=x", "?class_year_to=99999999999"]
+)
+def test_odd_filters_show_the_page_with_a_message(staff_client, survey, query):
+    page = staff_client.get(results_url(survey, query))
+
+    assert page.status_code == 200
+    assert 'class="errorlist"' in page.content.decode()

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from alumni.models import Branch
 from core.questions import export_text
@@ -108,6 +109,33 @@ class SurveyAdmin(EditorialAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(answers=Count("responses"))
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "results_summary"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [
+            (name, {**options, "fields": [*options["fields"], "results_summary"]})
+            if name == _("Answers")
+            else (name, options)
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=_("results"))
+    def results_summary(self, obj):
+        url = reverse("admin:surveys_survey_results", args=[obj.pk])
+        count = obj.responses.count()
+        return format_html(
+            '<a href="{}">{}</a>',
+            url,
+            ngettext(
+                "%(count)d answer: see the results", "%(count)d answers: see the results", count
+            )
+            % {"count": count},
+        )
 
     @admin.display(description=_("answers"), ordering="answers")
     def answer_count(self, obj):

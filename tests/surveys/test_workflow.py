@@ -129,3 +129,15 @@ def test_the_admin_previews_a_draft_survey_as_the_phone_shows_it(client, editor)
 
     assert page.status_code == 200
     assert "现居城市" in page.content.decode()
+
+
+def test_the_change_form_links_the_results_with_the_answer_count(client, editor, survey):
+    from surveys.models import Response
+
+    Response.objects.create(survey=survey, answers={})
+    client.force_login(editor)
+
+    page = client.get(reverse("admin:surveys_survey_change", args=[survey.pk])).content.decode()
+
+    assert "1 份答卷：查看结果" in page
+    assert reverse("admin:surveys_survey_results", args=[survey.pk]) in page

@@ -6,6 +6,7 @@ app_name = "audience"
 urlpatterns = [
     path("", views.me, name="me"),
     path("oauth/", views.oauth, name="oauth"),
+    path("identify/", views.identify, name="identify"),
     path("bind/", views.bind, name="bind"),
     path("bind/send/", views.code_send, name="code_send"),
     path("bind/code/", views.code, name="code"),

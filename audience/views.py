@@ -106,6 +106,20 @@ def me(request: HttpRequest):
     return redirect("audience:bind")
 
 
+@follower_required
+def identify(request: HttpRequest):
+    """Learn who the reader is through WeChat, then go back to `next` (a page of this site,
+    e.g. a survey tied to the record, opened from a push without a session yet). A reader
+    whose follower is not bound goes to the bind page instead."""
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("audience:me")
+    alumnus = request.follower.alumnus
+    if alumnus is None or alumnus.deleted_at is not None:
+        return redirect("audience:bind")
+    return redirect(next_url)
+
+
 def oauth(request: HttpRequest):
     """WeChat sends the reader back here with `code` and our `state`."""
     expected = request.session.pop(SESSION_STATE, "")

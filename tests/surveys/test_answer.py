@@ -240,3 +240,41 @@ def test_odd_matrix_and_number_posts_get_messages_not_errors(reader, survey):
     assert page.status_code == 400
     assert "请输入数字。" in page.content.decode()
     assert "该答案不在题目的选项中。" in page.content.decode()
+
+
+def identify(client, next_url):
+    return client.get(reverse("audience:identify"), {"next": next_url})
+
+
+def test_the_page_offers_a_bound_alumnus_to_come_back_identified(client, survey):
+    page = client.get(url(survey)).content.decode()
+
+    assert f'href="/me/identify/?next=/surveys/{survey.pk}/"' in page
+
+
+def test_identified_bound_reader_goes_back_to_the_survey(reader, survey):
+    response = identify(reader, url(survey))
+
+    assert (response.status_code, response["Location"]) == (302, url(survey))
+
+
+def test_identify_refuses_to_send_the_reader_to_another_site(reader):
+    response = identify(reader, "https://evil.example/phish")
+
+    assert response["Location"] == reverse("audience:me")
+
+
+def test_identified_reader_without_a_record_is_sent_to_bind(client, survey):
+    from tests.factories import FollowerFactory
+
+    sign_in(client, FollowerFactory())
+
+    assert identify(client, url(survey))["Location"] == reverse("audience:bind")
+
+
+def test_an_unknown_reader_goes_through_wechat_and_back_to_identify(client, survey):
+    response = identify(client, url(survey))
+
+    assert response.status_code == 302
+    assert "oauth2/authorize" in response["Location"]
+    assert client.session["audience_next"] == f"/me/identify/?next=%2Fsurveys%2F{survey.pk}%2F"

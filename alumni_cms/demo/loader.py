@@ -703,7 +703,11 @@ class _Loader:
             return
         survey, questions = sample_survey(title=title, by=self.users.get("editor"))
         survey.published_at = self.now - timedelta(days=6)
-        survey.save(update_fields=["published_at"])
+        # A cover, so that it can be pushed to WeChat like the other demo items.
+        survey.cover = self._file(
+            Survey._meta.get_field("cover"), "covers/demo/survey-2026.jpg", "survey-2026", "news"
+        )
+        survey.save(update_fields=["published_at", "cover"])
         rng = random.Random(2026)
         alumni = [a for a in self.alumni.values() if a.deleted_at is None]
         answered = [(a.pk, random_answers(questions, rng)) for a in alumni if rng.random() < 0.8]

@@ -155,7 +155,8 @@ def test_the_registrations_csv_export_starts_with_a_bom_and_has_chinese_headers(
 
     assert response.content.startswith(BOM)
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0] == ["活动", "姓名", "届别", "电话", "状态", "报名时间"]
+    assert rows[0][:6] == ["活动", "姓名", "届别", "电话", "状态", "报名时间"]
+    assert rows[0][6:9] == ["票号", "签到时间", "入口"]
     assert rows[1][1] == "欧阳娜娜"
 
 

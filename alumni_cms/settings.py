@@ -580,6 +580,9 @@ WECHAT_TEMPLATE_SIGNUP = env(
 WECHAT_TEMPLATE_PUSH = env(
     "WECHAT_TEMPLATE_PUSH", default=EMULATOR_PUSH_TEMPLATE if WECHAT_EMULATOR else ""
 )
+# The template of an online donor's thank-you (keyword1 project, keyword2 amount or 不公开,
+# keyword3 date, keyword4 donor), sent to the payer's openid; empty: e-mail only (payments).
+WECHAT_TEMPLATE_GIFT = env("WECHAT_TEMPLATE_GIFT", default="")
 # Attempts of one notification while the mail server or WeChat is down, waiting from BASE
 # seconds, doubling up to MAX; a notification claimed by a worker that died is retried after
 # the lease.
@@ -686,6 +689,7 @@ MEDIA_ROOT_SHARED = env.bool("MEDIA_ROOT_SHARED", default=None)
 # batches of RETENTION_BATCH_SIZE; 0 keeps them forever.
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=1000)
 RETENTION_CALLBACK_EVENT_DAYS = env.int("RETENTION_CALLBACK_EVENT_DAYS", default=90)
+RETENTION_INBOX_DAYS = env.int("RETENTION_INBOX_DAYS", default=365)
 RETENTION_FOLLOWER_SYNC_DAYS = env.int("RETENTION_FOLLOWER_SYNC_DAYS", default=180)
 RETENTION_STATS_BATCH_DAYS = env.int("RETENTION_STATS_BATCH_DAYS", default=7)
 RETENTION_LOGIN_LOG_DAYS = env.int("RETENTION_LOGIN_LOG_DAYS", default=180)

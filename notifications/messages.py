@@ -208,3 +208,43 @@ def push_message(push, kind: str) -> Message:
             url=url,
             template_id=settings.WECHAT_TEMPLATE_PUSH,
         )
+
+
+def gift_message(order) -> Message:
+    """The thank-you for a paid online order (payments.OnlineOrder): the project, the amount
+    unless the donor chose to leave it out, the date and the link to the thank-you page (where
+    the certificate is)."""
+    from core.money import yuan
+
+    with override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+        title = order.project.title
+        amount = yuan(order.amount) if order.show_amount else gettext("Not shown")
+        day = date_format(timezone.localtime(order.paid_at or timezone.now()), "Y-m-d")
+        name = (
+            gettext("Anonymous donor")
+            if order.anonymous or not order.donor_name
+            else order.donor_name
+        )
+        url = settings.SITE_URL.rstrip("/") + reverse(
+            "payments:thanks", kwargs={"out_trade_no": order.out_trade_no}
+        )
+        lines = [
+            gettext("Dear %(name)s,") % {"name": name},
+            gettext("Thank you for your gift to “%(title)s”.") % {"title": title},
+        ]
+        if order.show_amount:
+            lines.append(gettext("Amount: %(amount)s") % {"amount": amount})
+        lines += [
+            gettext("Date: %(day)s") % {"day": day},
+            gettext("Your thank-you page and certificate: %(url)s") % {"url": url},
+        ]
+        text = "\n\n".join(lines)
+        return Message(
+            subject=f"【{site_name()}】"
+            + gettext("Thank you for your gift: %(title)s") % {"title": title},
+            text=text + "\n",
+            html=linebreaks(text, autoescape=True),
+            fields={"keyword1": title, "keyword2": amount, "keyword3": day, "keyword4": name},
+            url=url,
+            template_id=settings.WECHAT_TEMPLATE_GIFT,
+        )

@@ -25,6 +25,8 @@ class Kind(models.TextChoices):
     PUSH_APPROVED = "push_approved", _("Push approved")
     PUSH_SENT = "push_sent", _("Push sent")
     PUSH_FAILED = "push_failed", _("Push failed")
+    # Online gifts (payments.signals.gift_paid), to the donor.
+    GIFT_THANKS = "gift_thanks", _("Thanks for a gift")
 
 
 class Delivery(models.TextChoices):

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.db import transaction
 from django.dispatch import receiver
 
 from activities.signals import (
@@ -13,6 +14,7 @@ from activities.signals import (
     registration_promoted,
     reminder_due,
 )
+from payments.signals import gift_paid
 from wechat.models import CallbackEvent
 from wechat.signals import callback_received, push_moved
 
@@ -89,3 +91,16 @@ def followup_requested_received(sender, registration_ids, survey_id: int, **kwar
         registration_notify(
             registration_id=registration_id, kind=Kind.FOLLOWUP_SURVEY, event=str(survey_id)
         )
+
+
+@receiver(gift_paid, dispatch_uid="notifications.gift_paid")
+def gift_paid_received(sender, order_id: int, **kwargs) -> None:
+    """Thank an online donor (notifications.gifts); a failure is logged, never raised: the
+    gift is recorded and committed already."""
+    from .gifts import gift_thank
+
+    try:
+        with transaction.atomic():
+            gift_thank(order_id=order_id)
+    except Exception:
+        logger.exception("The thank-you for online order %s could not be created", order_id)

@@ -28,7 +28,7 @@ from core.queueing import enqueue
 
 from .channels import SENDERS, Final, Retry
 from .messages import push_message, registration_message
-from .models import Channel, Notification, NotificationState
+from .models import Channel, Kind, Notification, NotificationState
 from .wechat_reports import delivery_apply_stored, wechat_available
 
 logger = logging.getLogger(__name__)
@@ -141,6 +141,8 @@ def notification_send(*, notification_id: int) -> Notification:
     try:
         if notification.push_id is not None:
             message = push_message(notification.push, notification.kind)
+        elif notification.kind == Kind.GIFT_THANKS:
+            message = _gift_message(notification)
         elif notification.registration is None:
             raise Final("the registration no longer exists")
         else:
@@ -168,6 +170,21 @@ def notification_send(*, notification_id: int) -> Notification:
     sent = _finish(notification, NotificationState.SENT, msgid=msgid, sent_at=timezone.now())
     delivery_apply_stored(msgid=msgid)  # WeChat's report may have come before our record
     return sent
+
+
+def _gift_message(notification: Notification):
+    """The words of an online donor's thank-you (notifications.gifts)."""
+    from payments.models import OnlineOrder
+
+    from .gifts import order_id_of
+    from .messages import gift_message
+
+    order = (
+        OnlineOrder.objects.select_related("project").filter(pk=order_id_of(notification)).first()
+    )
+    if order is None:
+        raise Final("the order no longer exists")
+    return gift_message(order)
 
 
 def _finish(notification: Notification, state: str, **fields) -> Notification:

@@ -28,6 +28,16 @@ class GiveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail for the thank-you (optional)"),
+        required=False,
+        max_length=254,
+        error_messages={"invalid": gettext_lazy("Please enter a valid e-mail address.")},
+    )
+    hide_amount = forms.BooleanField(
+        label=gettext_lazy("Leave the amount out of the thank-you"), required=False
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["preset"].choices = [

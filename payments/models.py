@@ -37,6 +37,10 @@ class OnlineOrder(models.Model):
     donor_name = models.CharField(_("donor name"), max_length=100, blank=True)
     anonymous = models.BooleanField(_("anonymous"), default=False)
     message = models.CharField(_("public message"), max_length=200, blank=True)
+    # Where the thank-you e-mail goes (optional), and whether it (and the WeChat thank-you)
+    # says the amount: the donor's choice, as on the certificate.
+    email = models.EmailField(_("donor e-mail"), blank=True)
+    show_amount = models.BooleanField(_("amount in the thank-you"), default=True)
     openid = models.CharField(_("payer openid"), max_length=64, blank=True)
     trade_type = models.CharField(_("payment type"), max_length=8, choices=TradeType.choices)
     state = models.CharField(

@@ -28,6 +28,7 @@ from editorial.errors import InvalidValueError
 from .errors import OrderNotFoundError, PaymentError, RetryablePaymentError
 from .gateway import Transaction, WeChatPayGateway
 from .models import OnlineOrder, OrderState, TradeType
+from .signals import gift_paid
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ class Donation:
     donor_name: str
     anonymous: bool
     message: str
+    email: str = ""
+    show_amount: bool = True
 
 
 def new_out_trade_no() -> str:
@@ -114,6 +117,8 @@ def order_create(
         donor_name=donation.donor_name.strip(),
         anonymous=donation.anonymous,
         message=donation.message.strip(),
+        email=donation.email.strip(),
+        show_amount=donation.show_amount,
         openid=openid,
         source=clean_source(source),
         trade_type=TradeType.JSAPI if openid else TradeType.NATIVE,
@@ -226,7 +231,14 @@ def order_record_payment(*, transaction_data: Transaction, via: str) -> OnlineOr
         return OnlineOrder.objects.get(pk=order.pk)
     for name, value in changes.items():
         setattr(order, name, value)
+    # Only the call that linked the gift announces it, after the commit (robust: a thank-you
+    # that cannot be made never touches the recorded gift).
+    transaction.on_commit(lambda: gift_paid_send(order_id=order.pk), robust=True)
     return order
+
+
+def gift_paid_send(*, order_id: int) -> None:
+    gift_paid.send_robust(sender=OnlineOrder, order_id=order_id)
 
 
 class _AlreadyRecorded(Exception):

@@ -73,6 +73,8 @@ def give(request, pk: int):
                     donor_name="" if data["anonymous"] else data["donor_name"],
                     anonymous=data["anonymous"],
                     message=data["message"],
+                    email=data["email"],
+                    show_amount=not data["hide_amount"],
                 ),
                 openid=openid,
                 source=request.GET.get("src", ""),

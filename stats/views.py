@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,6 +22,7 @@ from core.spreadsheet import escape_formula
 from .charts import CHART_SERIES_MAX, bar_chart, line_chart
 from .forms import PRESETS, DateRangeForm
 from .selectors import TABLES, Dashboard, Link, Table
+from .selectors.dashboard import ONLINE_GIVING_PERMISSION, ONLINE_GIVING_TABLES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -98,7 +100,13 @@ def _followers_total(days: list[date], table: Table) -> str:
 def dashboard(request):
     form, start, end = _range(request)
     board = Dashboard(start=start, end=end)
-    tables = {slug: build(board) for slug, build in TABLES.items()}
+    # Online giving's figures are built (and shown) only for those allowed to see them.
+    online = request.user.has_perm(ONLINE_GIVING_PERMISSION)
+    tables = {
+        slug: build(board)
+        for slug, build in TABLES.items()
+        if online or slug not in ONLINE_GIVING_TABLES
+    }
     days = tables["views-by-day"]
     signups = tables["signups-by-day"]
     donations = tables["donations-by-day"]
@@ -148,6 +156,17 @@ def dashboard(request):
             tables["donations-by-project"], column=2, label=_("Donations per project")
         ),
     }
+    if online:
+        charts["online-by-day"] = line_chart(
+            days=board.days,
+            series=[(_("Amount (yuan)"), [row[2] for row in tables["online-by-day"].rows])],
+            label=_("Online gifts per day"),
+        )
+        for slug, label in (
+            ("online-by-project", _("Online gifts per project")),
+            ("online-by-channel", _("Online gifts per channel")),
+        ):
+            charts[slug] = _bars(tables[slug], column=2, label=label)
     query = urlencode({"start": start.isoformat(), "end": end.isoformat()})
     sections = [
         (_("Page views"), ["views-by-day", "category-views-by-day", "department-views-by-day"]),
@@ -164,6 +183,8 @@ def dashboard(request):
         ),
         (_("Channel QR codes"), ["channel-followers-by-day", "channels-ranked"]),
     ]
+    if online:
+        sections.insert(4, (_("Online giving"), list(ONLINE_GIVING_TABLES)))
     context = {
         **admin.site.each_context(request),
         "title": _("Reading statistics"),
@@ -213,6 +234,8 @@ def _export(request, table: str, extension: str, content_type: str):
     build = TABLES.get(table)
     if build is None:
         raise Http404
+    if table in ONLINE_GIVING_TABLES and not request.user.has_perm(ONLINE_GIVING_PERMISSION):
+        raise PermissionDenied
     _form, start, end = _range(request)
     data = build(Dashboard(start=start, end=end))
     response = HttpResponse(content_type=content_type)

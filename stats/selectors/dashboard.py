@@ -8,6 +8,7 @@ from .channels import Channels
 from .donations import Donations
 from .followers import Followers
 from .most_read import MostRead
+from .online_giving import OnlineGiving
 from .pushes import Pushes
 from .ranked import Rankings
 from .reading import PageViews
@@ -29,6 +30,7 @@ class Dashboard(Section):
         self.wechat = WeChatReads(start=start, end=end)
         self.followers = Followers(start=start, end=end)
         self.channels = Channels(start=start, end=end)
+        self.online_giving = OnlineGiving(start=start, end=end)
 
 
 # Every exportable table, by the slug in its export URL.
@@ -52,4 +54,11 @@ TABLES: dict[str, Callable[[Dashboard], Table]] = {
     "followers-by-day": lambda board: board.followers.followers_by_day(),
     "channel-followers-by-day": lambda board: board.channels.channel_followers_by_day(),
     "channels-ranked": lambda board: board.channels.channels_ranked(),
+    "online-by-project": lambda board: board.online_giving.online_by_project(),
+    "online-by-channel": lambda board: board.online_giving.online_by_channel(),
+    "online-by-day": lambda board: board.online_giving.online_by_day(),
 }
+
+# Online giving's tables: only for those who may see online orders (ONLINE_GIVING_PERMISSION).
+ONLINE_GIVING_TABLES = ("online-by-project", "online-by-channel", "online-by-day")
+ONLINE_GIVING_PERMISSION = "payments.view_onlineorder"

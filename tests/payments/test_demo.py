@@ -20,3 +20,14 @@ def test_each_demo_wechat_pay_gift_has_its_paid_order(settings, tmp_path):
         gifts.values_list("pk", flat=True)
     )
     assert all(order.amount == order.gift.amount for order in orders.select_related("gift"))
+
+
+def test_some_demo_online_gifts_came_through_a_channel_qr_code(settings, tmp_path):
+    from wechat.channels.models import Channel as QRChannel
+
+    settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path
+    demo_load()
+    scenes = {s.split(":", 1)[1] for s in OnlineOrder.objects.values_list("source", flat=True) if s}
+    assert scenes
+    assert scenes <= set(QRChannel.objects.values_list("scene", flat=True))

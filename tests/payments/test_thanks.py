@@ -21,6 +21,7 @@ from tests.payments.support import (
     post_notification,
     transaction_resource,
 )
+from tests.wechat.conftest import emulator, emulator_server  # noqa: E402,F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +226,28 @@ def test_the_donor_wall_names_only_donors_who_opted_in(client, pay_emulator, tha
     text = client.get(reverse(page, args=args)).content.decode()
     assert "顾明澜" in text
     assert "林晓舟" not in text
+
+
+def test_the_wechat_thank_you_reaches_the_payer_as_a_template_message(
+    client,
+    pay_emulator,
+    emulator,  # noqa: F811 (the fixture imported above)
+    thanks_settings,
+    django_capture_on_commit_callbacks,
+    celery_eager,
+):
+    from wechat.constants import EMULATOR_SIGNUP_TEMPLATE
+    from wechat_emulator.api.common import openid_for
+
+    emulator.state.configure(account_type="service")
+    thanks_settings.WECHAT_TEMPLATE_GIFT = EMULATOR_SIGNUP_TEMPLATE
+    order = OnlineOrderFactory(openid=openid_for(3), amount_fen=123450)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _notify(client, pay_emulator, order, thanks_settings).status_code == 204
+    [message] = emulator.state.snapshot()["template_messages"]
+    assert message["touser"] == openid_for(3)
+    assert message["data"]["keyword1"] == order.project.title
+    assert message["data"]["keyword2"] == "¥1,234.50"
+    assert message["url"].endswith(f"/payments/orders/{order.out_trade_no}/thanks/")
+    sent = Notification.objects.get()
+    assert (sent.state, sent.msgid) == (NotificationState.SENT, message["msgid"])

@@ -6,6 +6,9 @@ and is idempotent: a second run finds nothing left. A setting of 0 keeps those r
 
 - WeChat callback events (`RETENTION_CALLBACK_EVENT_DAYS`): WeChat retries within seconds and
   a push's finish event is read within days; older rows only repeat what the push stored.
+- The WeChat inbox (`RETENTION_INBOX_DAYS`): followers' messages and staff's answers, by when
+  they reached us; a conversation whose every message went leaves the inbox with them. A tip
+  made from a message is a draft of its own and stays.
 - Follower sync runs (`RETENTION_FOLLOWER_SYNC_DAYS`): finished or failed ones; the latest
   finished run always stays (the status page shows it).
 - Page-view batches already flushed (`RETENTION_STATS_BATCH_DAYS`): their tokens only guard a
@@ -37,7 +40,7 @@ from audience.models import FollowerSyncRun, SyncStatus
 from editorial.models import AuditEntry, Revision
 from editorial.selectors import APPROVED_ACTION
 from stats.models import FlushBatch
-from wechat.models import CallbackEvent
+from wechat.models import CallbackEvent, InboxMessage
 
 from .models import Problem, ProblemKind
 
@@ -70,6 +73,13 @@ def callback_events_prune() -> int:
     if cutoff is None:
         return 0
     return delete_in_batches(CallbackEvent.objects.filter(received_at__lt=cutoff))
+
+
+def inbox_messages_prune() -> int:
+    cutoff = _cutoff(settings.RETENTION_INBOX_DAYS)
+    if cutoff is None:
+        return 0
+    return delete_in_batches(InboxMessage.objects.filter(received_at__lt=cutoff))
 
 
 def follower_syncs_prune() -> int:
@@ -199,6 +209,7 @@ def emulator_logs_prune() -> int:
 
 STEPS = {
     "callback_events": callback_events_prune,
+    "inbox_messages": inbox_messages_prune,
     "follower_syncs": follower_syncs_prune,
     "stats_batches": stats_batches_prune,
     "login_records": login_records_prune,

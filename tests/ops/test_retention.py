@@ -12,8 +12,8 @@ from alumni_cms.tasks import retention_task
 from audience.models import FollowerSyncRun, SyncStatus
 from editorial.models import AuditEntry, Revision
 from stats.models import FlushBatch
-from tests.factories import ArticleFactory, EditorFactory
-from wechat.models import CallbackEvent
+from tests.factories import ArticleFactory, EditorFactory, InboxMessageFactory
+from wechat.models import CallbackEvent, InboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +227,27 @@ def test_a_failing_step_becomes_a_problem_and_the_others_still_run(settings, mon
     assert counts["callback_events"] == -1
     assert counts["stats_batches"] == 1
     assert "callback_events" in Problem.objects.get(key__startswith="retention:").summary
+
+
+def test_old_inbox_messages_go_and_recent_ones_stay(settings):
+    settings.RETENTION_INBOX_DAYS = 365
+    old_in = InboxMessageFactory(received_at=ago(days=366))
+    old_answer = InboxMessageFactory(direction="out", msg_id="", received_at=ago(days=400))
+    recent = InboxMessageFactory(received_at=ago(days=364))
+    assert retention.inbox_messages_prune() == 2
+    assert list(InboxMessage.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not InboxMessage.objects.filter(pk__in=[old_in.pk, old_answer.pk]).exists()
+
+
+def test_zero_inbox_days_keeps_every_message(settings):
+    settings.RETENTION_INBOX_DAYS = 0
+    InboxMessageFactory(received_at=ago(days=4000))
+    assert retention.inbox_messages_prune() == 0
+    assert InboxMessage.objects.count() == 1
+
+
+def test_the_nightly_run_prunes_the_inbox(settings):
+    settings.RETENTION_INBOX_DAYS = 30
+    InboxMessageFactory(received_at=ago(days=31))
+    assert retention_task()["inbox_messages"] == 1
+    assert not InboxMessage.objects.exists()

@@ -23,8 +23,11 @@ graceful_timeout = 30
 # nginx opens a new upstream connection per request; an idle one is closed after 5 s.
 keepalive = 5
 # Replace each worker now and then, so a slow leak never grows (jitter: not all at once).
-max_requests = 2000
-max_requests_jitter = 200
+# Not too often: a new worker imports the site again (about 1.4 s of CPU) and warms up while
+# the old one drains. At 2,000 a flood of WeChat callbacks (bench/replies_bench.py) spent a
+# third of its CPU replacing workers (10,000 messages in 48 s, 32 s without replacements).
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
 # The worker heartbeat file on tmpfs, not on a disk that may stall.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # No gunicornc control socket (it would go to $HOME, which the service user does not have):

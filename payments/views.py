@@ -172,10 +172,12 @@ def thanks(request, out_trade_no: str):
 
 @never_cache
 def certificate_image(request, out_trade_no: str):
-    """The donor's certificate (PNG); `?amount=0` leaves the amount off."""
+    """The donor's certificate (PNG), with the amount as the donor chose on the give form;
+    `?amount=0` leaves it off, `?amount=1` shows it."""
     order = _order(out_trade_no)
+    show_amount = {"0": False, "1": True}.get(request.GET.get("amount", ""), order.show_amount)
     try:
-        png = certificate.certificate_png(order, show_amount=request.GET.get("amount") != "0")
+        png = certificate.certificate_png(order, show_amount=show_amount)
     except ValueError as exc:
         raise Http404 from exc
     response = HttpResponse(png, content_type="image/png")

@@ -251,3 +251,21 @@ def test_the_wechat_thank_you_reaches_the_payer_as_a_template_message(
     assert message["url"].endswith(f"/payments/orders/{order.out_trade_no}/thanks/")
     sent = Notification.objects.get()
     assert (sent.state, sent.msgid) == (NotificationState.SENT, message["msgid"])
+
+
+def test_the_certificate_leaves_the_amount_off_when_the_donor_chose_so(client, settings):
+    from payments import certificate
+    from payments.gateway import Transaction
+    from payments.services import order_record_payment
+
+    if not certificate.available():
+        pytest.skip("no CJK font installed")
+    settings.WECHATPAY_MCHID, settings.WECHATPAY_APPID = "1900000999", "wx-pay-test-app"
+    order = OnlineOrderFactory(amount_fen=8888, show_amount=False)
+    resource = transaction_resource(order, settings)
+    order_record_payment(transaction_data=Transaction.from_json(resource), via="query")
+    url = f"/payments/orders/{order.out_trade_no}/certificate.png"
+    assert client.get(url).content == client.get(url + "?amount=0").content
+    assert client.get(url).content != client.get(url + "?amount=1").content
+    page = client.get(f"/payments/orders/{order.out_trade_no}/thanks/").content.decode()
+    assert "certificate.png?amount=1" in page

@@ -254,8 +254,10 @@ def forget() -> None:
         _memo["rules"] = ()
 
 
-def _first(trigger: str, moment: datetime, text: str | None = None) -> Rule | None:
-    for rule in active_rules():
+def _first(
+    trigger: str, moment: datetime, text: str | None = None, rules: tuple[Rule, ...] | None = None
+) -> Rule | None:
+    for rule in active_rules() if rules is None else rules:
         if rule.trigger != trigger or not rule.active_at(moment):
             continue
         if text is None or rule.matches(text):
@@ -267,10 +269,12 @@ def reply_for_message(*, msg_type: str, content: str, moment: datetime | None = 
     """The reply to a follower's message: the first keyword rule a text matches, else the
     default reply, else None (answer "success": nothing)."""
     moment = moment or timezone.now()
+    # One look at the rules' version for both tries: a cache round trip per message, not two.
+    rules = active_rules()
     rule = None
     if msg_type == "text" and content:
-        rule = _first("keyword", moment, content)
-    rule = rule or _first("default", moment)
+        rule = _first("keyword", moment, content, rules)
+    rule = rule or _first("default", moment, rules=rules)
     return rule.reply if rule else None
 
 

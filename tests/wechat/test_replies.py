@@ -180,6 +180,20 @@ def test_a_callback_reads_no_table_for_its_reply(client, django_assert_num_queri
     assert context.captured_queries[0]["sql"].upper().startswith("INSERT")
 
 
+def test_a_message_the_default_answers_looks_up_the_rules_version_once(client, monkeypatch):
+    # A flood of messages no keyword matches: each costs one cache round trip for the rules,
+    # not one for the keyword rules and another for the default.
+    ReplyRuleFactory(pattern="地址", text="颐和园路5号")
+    ReplyRuleFactory(trigger="default", pattern="", text="已收到")
+    post(client, text_xml("你好"))  # this process builds its copy of the rules
+    looks = []
+    version = replies._version
+    monkeypatch.setattr(replies, "_version", lambda: looks.append(1) or version())
+    response = post(client, text_xml("随便说点什么"))
+    assert reply_of(response)["Content"] == "已收到"
+    assert len(looks) == 1
+
+
 def test_a_changed_rule_answers_at_once(client):
     rule = ReplyRuleFactory(pattern="地址", text="旧地址")
     post(client, text_xml("地址"))

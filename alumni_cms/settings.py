@@ -567,9 +567,7 @@ AUDIENCE_SEGMENT_SYNC_INLINE_MAX = 2500
 WECHAT_TEMPLATE_SIGNUP = env(
     "WECHAT_TEMPLATE_SIGNUP",
     default=(
-        EMULATOR_SIGNUP_TEMPLATE
-        if WECHAT_EMULATOR and WECHAT_ACCOUNT_TYPE == "service"
-        else ""
+        EMULATOR_SIGNUP_TEMPLATE if WECHAT_EMULATOR and WECHAT_ACCOUNT_TYPE == "service" else ""
     ),
 )
 # The template that tells a push's author it was approved, sent or failed (keyword1 push,

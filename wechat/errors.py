@@ -39,9 +39,7 @@ _PUBLISH_REFUSED = _(
     "WeChat refused to publish this draft. Open it on mp.weixin.qq.com to see why."
 )
 
-_MENU_REFUSED = _(
-    "WeChat refused the menu (a name, key or link is too long, or too many buttons)."
-)
+_MENU_REFUSED = _("WeChat refused the menu (a name, key or link is too long, or too many buttons).")
 
 USER_MESSAGES = {
     -1: _RETRY_SOON,

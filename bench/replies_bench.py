@@ -1,7 +1,7 @@
 """Keyword replies under load, and a flood of follower messages, against a running gunicorn.
 
     .venv/bin/python -m bench.replies_bench [--clients 200] [--per-client 10]
-        [--flood 10000] [--flood-clients 40] [--workers 4] [--threads 2]
+        [--flood 10000] [--flood-clients 40] [--workers 4] [--threads 2] [--max-requests N]
 
 Runs gunicorn (deploy/gunicorn.conf.py, DEBUG off) on a throw-away SQLite database under
 /dev/shm, or on a fresh PostgreSQL database when DATABASE_URL is set (its name + "_replies");
@@ -15,9 +15,11 @@ cache. It seeds 30 keyword rules and a default reply, then:
 
 For each it prints p50/p95/p99 of the time in the web process (gunicorn's %(D)s, from
 reading the request to the last byte written) and of the client's round trip (which adds the
-wait for a free worker thread: 200 clients on a few dozen threads queue). The target (issue 13
-item 6) is p95 < 50 ms in the web process. Exits 1 when a reply is wrong, a message is lost
-or the flood takes longer than a minute.
+wait for a free worker thread: 200 clients on a few dozen threads queue), and the CPU time the
+load generator (this process), gunicorn and PostgreSQL spent, with the load average: client and
+server share this machine's cores. The target (issue 13 item 6) is p95 < 50 ms in the web
+process. `--max-requests` overrides the config's worker replacement (0: never). Exits 1
+when a reply is wrong, a message is lost or the flood takes longer than a minute.
 """
 
 import argparse
@@ -206,6 +208,43 @@ def _server_times(log: Path, start: int) -> tuple[list[float], int]:
     return times, len(lines)
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu(port: int, database: str) -> dict[str, float]:
+    """CPU seconds used so far by this process (the load generator), the gunicorn on `port`
+    (workers it replaced included) and the PostgreSQL backends of `database` (Linux /proc;
+    backends that ended, when a replaced worker's connections closed, are missed)."""
+    used = {"client": time.process_time(), "gunicorn": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+        if "gunicorn" in command and f"127.0.0.1:{port}" in command:
+            # With the workers the arbiter replaced (max_requests): cutime, cstime.
+            used["gunicorn"] += seconds + (int(fields[13]) + int(fields[14])) / _TICKS
+        elif command.startswith("postgres:") and f" {database} " in command:
+            used["postgres"] += seconds
+    return used
+
+
+def _cpu_line(before: dict, after: dict, elapsed: float, requests: int) -> str:
+    spent = {k: after[k] - before[k] for k in before}
+    total = sum(spent.values())
+    parts = ", ".join(
+        f"{k} {v:.1f} s ({v / requests * 1000:.2f} ms a request)" for k, v in spent.items()
+    )
+    return (
+        f"  CPU: {parts}; {total:.1f} CPU-s in {elapsed:.1f} s = {total / elapsed:.2f} of "
+        f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200)
@@ -214,6 +253,12 @@ def main() -> int:
     parser.add_argument("--flood-clients", type=int, default=40)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=None,
+        help="override deploy/gunicorn.conf.py's max_requests (0: never replace a worker)",
+    )
     args = parser.parse_args()
 
     shm = Path("/dev/shm")
@@ -234,6 +279,7 @@ def main() -> int:
             str(args.workers),
             "--threads",
             str(args.threads),
+            *(["--max-requests", str(args.max_requests)] if args.max_requests is not None else []),
             "--access-logfile",
             str(log),
             "--access-logformat",
@@ -257,6 +303,8 @@ def main() -> int:
         # Each worker builds its copy of the rules on its first callback: warm them up.
         _run(port, args.workers * args.threads, lambda c: [(f"oWARM{c:023d}", "你好", "")] * 3)
         _, mark = _server_times(log, 0)
+        database = env["DATABASE_URL"].rpartition("/")[2]
+        cpu_before = _cpu(port, database)
 
         def keyword_jobs(c):
             word = KEYWORDS[c % len(KEYWORDS)]
@@ -273,6 +321,7 @@ def main() -> int:
         )
         print(f"  web process:  {_percentiles(server_times)}")
         print(f"  round trip:   {_percentiles(latencies)}")
+        print(_cpu_line(cpu_before, _cpu(port, database), elapsed, total))
         if failures:
             ok = False
             print(f"  FAILED: {len(failures)} wrong or missing replies, e.g. {failures[:3]}")
@@ -305,10 +354,12 @@ def main() -> int:
         for thread in probes:
             thread.start()
         accepted: list[int] = []
+        cpu_before = _cpu(port, database)
         latencies, failures, elapsed = _run(port, args.flood_clients, flood_jobs, accepted)
         stop.set()
         for thread in probes:
             thread.join()
+        cpu_after = _cpu(port, database)
         server_times, mark = _server_times(log, mark)
         stored = _stored(env) - before
         sent = per * args.flood_clients
@@ -319,6 +370,7 @@ def main() -> int:
         )
         print(f"  web process (all):     {_percentiles(server_times)}")
         print(f"  keyword round trip:    {_percentiles(probe_latencies)}")
+        print(_cpu_line(cpu_before, cpu_after, elapsed, sent + len(probe_latencies)))
         if failures or probe_failures:
             ok = False
             print(

@@ -56,6 +56,7 @@ class DonationProject(EditorialItem):
 
     revision_fields = EditorialItem.revision_fields + ("goal", "deadline", "how_to_give")
     public_url_name = "donations:detail"
+    give_url_name = "payments:give"
 
     class Meta:
         verbose_name = _("donation project")

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
+from core.attribution import with_source
 from core.pagecache import cache_public_page
 from core.paging import paginate
 
@@ -37,6 +39,12 @@ def project_detail(request, pk: int):
             "wall_gifts": list(wall.gifts),
             # Online giving (the payments app) is on once a WeChat Pay merchant is configured.
             "online_giving": bool(settings.WECHATPAY_MCHID),
+            # The push or QR channel that led here (?src=, valid ones only) goes on to the give
+            # page and its order. The page cache keys on the full path, query string included,
+            # so one visitor's src never shows on another's page.
+            "give_url": with_source(
+                reverse("payments:give", args=[project.pk]), request.GET.get("src", "")
+            ),
         },
     )
 

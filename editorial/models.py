@@ -188,6 +188,9 @@ class EditorialItem(SingleLineTextMixin, models.Model):
     revision_related: dict[str, tuple[str, ...]] = {}
     # Name of the public detail URL pattern, reversed with the item's pk.
     public_url_name = ""
+    # Name of the URL pattern where a reader gives to the item (reversed with its pk), for items
+    # whose links record which push or QR channel led to them (core.attribution's ?src=).
+    give_url_name = ""
     # What the public search finds an item by (the search app indexes these while the item is
     # published): fields matched as the title, ranked first, and fields matched as its text;
     # rich-text fields are read as their words.

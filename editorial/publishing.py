@@ -5,6 +5,8 @@ the content apps, and editorial never imports the channel:
 
 - `item_publication(item)` gives a frozen `Publication` (title, author, digest, content HTML,
   cover, absolute public URL, a stable key such as "articles.article:12" and a version);
+- `item_give_url(item, source=…)`: where a reader gives to the item (a donation project), with
+  the push or QR channel that led there;
 - `item_publishable`, `pushable_items`, `item_key` and `item_by_key` find and name items;
 - `media_name` / `media_open` read the local files that `<img src="/media/…">` points at;
 - `register_preflight` / `item_preflight`: a channel registers its checker (in its
@@ -21,6 +23,9 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, SuspiciousFileOperation
 from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from core.attribution import with_source
 
 from .models import EditorialItem, State
 from .registry import content_models
@@ -44,6 +49,8 @@ class Publication:
     content_html: str
     cover_name: str
     url: str
+    # Whether the item's links carry the push or QR channel that led to it (?src=).
+    attributed: bool = False
 
     def open_cover(self) -> bytes | None:
         """The cover's bytes, or None without a cover. Raises OSError when the file is gone."""
@@ -114,7 +121,16 @@ def item_publication(item: EditorialItem) -> Publication:
         content_html=content,
         cover_name=cover,
         url=url,
+        attributed=bool(item.give_url_name),
     )
+
+
+def item_give_url(item: EditorialItem, *, source: str = "") -> str:
+    """The absolute URL where a reader gives to the item, carrying `source` (core.attribution:
+    "qr:<scene>"…) when valid; "" for an item one does not give to."""
+    if not item.give_url_name:
+        return ""
+    return with_source(_absolute(reverse(item.give_url_name, args=[item.pk])), source)
 
 
 def media_name(src: str) -> str | None:

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import attribution
 from core.money import yuan
 
 
@@ -54,7 +55,9 @@ class OnlineOrder(models.Model):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     paid_via = models.CharField(_("learnt from"), max_length=16, blank=True)
     # Where the donor came from: the give link's ?src= (a push, a QR code's scene…), for reports.
-    source = models.CharField(_("source"), max_length=32, blank=True, db_index=True)
+    source = models.CharField(
+        _("source"), max_length=attribution.SOURCE_MAX_LENGTH, blank=True, db_index=True
+    )
     gift = models.OneToOneField(
         "donations.Gift",
         on_delete=models.PROTECT,

@@ -9,7 +9,6 @@ so even a second writer that slipped past the lock could not link a second gift.
 """
 
 import logging
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from core import attribution
 from donations.models import DonationProject
 from donations.services import gift_record_online
 from editorial.errors import InvalidValueError
@@ -33,7 +33,6 @@ from .signals import gift_paid
 logger = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
-SOURCE = re.compile(r"[A-Za-z0-9_.:-]+")
 
 
 class GiveError(Exception):
@@ -86,9 +85,9 @@ def amount_to_fen(amount: Decimal) -> int:
 
 
 def clean_source(value: str) -> str:
-    """A give link's ?src= as stored: letters, digits, - _ . : only, at most 32; else empty."""
-    value = (value or "").strip()[:32]
-    return value if SOURCE.fullmatch(value) else ""
+    """A give link's ?src= as stored: "push:<id>" or "qr:<scene>" (core.attribution), else
+    empty: junk is dropped silently."""
+    return attribution.clean_source(value)
 
 
 def online_giving_enabled() -> bool:

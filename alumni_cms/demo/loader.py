@@ -648,6 +648,7 @@ class _Loader:
         from wechat.models import CallbackEvent
 
         activity = Activity.objects.filter(state=State.PUBLISHED).order_by("pk").first()
+        project = DonationProject.objects.filter(state=State.PUBLISHED).order_by("pk").first()
         rng = random.Random(13)
         created = found = scans = 0
         for spec in data.QR_CHANNELS:
@@ -660,6 +661,10 @@ class _Loader:
             if spec["kind"] in ("activity", "poster") and activity is not None:
                 link["content_type"] = ContentType.objects.get_for_model(activity)
                 link["object_id"] = activity.pk
+            if spec["kind"] == "campaign" and project is not None:
+                # Its admin page shows a 捐赠链接 (?src=qr:<scene>) with a web QR code.
+                link["content_type"] = ContentType.objects.get_for_model(project)
+                link["object_id"] = project.pk
             channel = QRChannel.objects.create(
                 name=spec["name"],
                 kind=spec["kind"],

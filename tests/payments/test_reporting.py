@@ -14,10 +14,10 @@ pytestmark = pytest.mark.django_db
 def test_the_give_links_source_is_kept_on_the_order(client, pay_emulator):
     project = DonationProjectFactory(state=State.PUBLISHED)
     client.post(
-        f"/payments/give/{project.pk}/?src=push-42",
+        f"/payments/give/{project.pk}/?src=push:42",
         {"preset": "100", "donor_name": "林晓舟"},
     )
-    assert OnlineOrder.objects.get().source == "push-42"
+    assert OnlineOrder.objects.get().source == "push:42"
 
 
 def test_a_source_that_is_not_a_plain_name_is_dropped(client, pay_emulator):

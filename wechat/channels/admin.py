@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from editorial.publishing import item_give_url
 from editorial.registry import content_models, get_item
 
 from ..errors import WeChatError
@@ -29,6 +30,15 @@ def qr_svg(url: str, *, scale: int = 5) -> str:
     """The code's content as an inline SVG QR code (dark on white)."""
     svg = segno.make(url, error="m").svg_inline(scale=scale, light="#fff", svgclass="channel-qr")
     return mark_safe(svg)  # noqa: S308 - segno's own markup of WeChat's URL
+
+
+def give_url(channel: Channel) -> str:
+    """Where a reader gives to the channel's item, with ?src=qr:<scene>; "" for a channel of no
+    item one gives to (editorial knows which: a donation project)."""
+    if not channel.content_type_id or not channel.scene:
+        return ""
+    item = channel.item
+    return item_give_url(item, source=f"qr:{channel.scene}") if item is not None else ""
 
 
 class ChannelForm(forms.ModelForm):
@@ -75,7 +85,9 @@ class ChannelAdmin(admin.ModelAdmin):
     list_filter = ("kind", "permanent")
     search_fields = ("name", "scene")
     list_select_related = ("branch", "content_type")
-    readonly_fields = ("scene", "code_panel", "expires_at", "created_by", "created_at")
+    readonly_fields = (
+        "scene", "code_panel", "give_link", "expires_at", "created_by", "created_at",
+    )  # fmt: skip
     change_form_template = "admin/wechat_channels/channel/change_form.html"
 
     def get_queryset(self, request):
@@ -94,7 +106,27 @@ class ChannelAdmin(admin.ModelAdmin):
         if obj is None:
             return [(None, {"fields": main})]
         code = ["code_panel", "scene", "expires_at", "created_by", "created_at"]
+        if give_url(obj):
+            code.insert(1, "give_link")
         return [(None, {"fields": main}), (_("QR code of the channel"), {"fields": code})]
+
+    @admin.display(description=_("Donation link"))
+    def give_link(self, obj):
+        """For a channel of a donation project: the give page's link carrying the channel
+        (?src=qr:<scene>, so the dashboard counts its gifts under the channel) and a web QR
+        code of it for posters (scanned with any camera, unlike the WeChat code)."""
+        url = give_url(obj)
+        if not url:
+            return "—"
+        return format_html(
+            '<div class="channel-code channel-give"><p><a href="{}" target="_blank" '
+            'rel="noopener">{}</a></p>{}<p><a class="button" href="{}">{}</a></p></div>',
+            url,
+            url,
+            qr_svg(url),
+            reverse("admin:wechat_channels_channel_give_png", args=[obj.pk]),
+            gettext("Download PNG"),
+        )
 
     @admin.display(description=_("linked to"))
     def linked_to(self, obj):
@@ -172,6 +204,7 @@ class ChannelAdmin(admin.ModelAdmin):
 
         return [
             view(self.png_view, "png", "<path:object_id>/qr.png"),
+            view(self.give_png_view, "give_png", "<path:object_id>/give.png"),
             view(self.print_view, "print", "<path:object_id>/print/"),
             view(self.renew_view, "renew", "<path:object_id>/renew/"),
             *super().get_urls(),
@@ -192,6 +225,18 @@ class ChannelAdmin(admin.ModelAdmin):
         segno.make(channel.url, error="m").save(out, kind="png", scale=12, border=4)
         response = HttpResponse(out.getvalue(), content_type="image/png")
         response["Content-Disposition"] = f'attachment; filename="channel-{channel.pk}.png"'
+        return response
+
+    def give_png_view(self, request, object_id):
+        """The donation link's web QR code as a PNG for a poster."""
+        channel = self._channel(request, object_id)
+        url = give_url(channel)
+        if not url:
+            raise Http404
+        out = io.BytesIO()
+        segno.make(url, error="m").save(out, kind="png", scale=12, border=4)
+        response = HttpResponse(out.getvalue(), content_type="image/png")
+        response["Content-Disposition"] = f'attachment; filename="channel-{channel.pk}-give.png"'
         return response
 
     def print_view(self, request, object_id):

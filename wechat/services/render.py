@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext
 
+from core.attribution import with_source
 from editorial.publishing import (
     Publication,
     item_publication,
@@ -48,6 +49,7 @@ class _Rendered:
     publication: Publication
     sources: dict[str, str]  # img src -> sha256
     cover: str  # sha256 of the cover's (or first image's) bytes
+    source_url: str  # the "阅读原文" link: the item's page, with ?src=push:<id> if attributed
 
 
 def render(
@@ -91,7 +93,12 @@ def render(
             cover_bytes = images[next(iter(sources.values()))]
         cover_sha = _sha(cover_bytes)
         covers[cover_sha] = cover_bytes
-        rendered.append(_Rendered(publication, sources, cover_sha))
+        source_url = publication.url
+        if publication.attributed:
+            # A donation project's page passes this on to its give link and the order records
+            # it: the dashboard then counts the gift under this push.
+            source_url = with_source(source_url, f"push:{push_item.push_id}")
+        rendered.append(_Rendered(publication, sources, cover_sha, source_url))
 
     urls = dict(
         UploadedImage.objects.filter(app_id=app_id, sha256__in=images).values_list("sha256", "url")
@@ -142,7 +149,7 @@ def render(
                 author=pub.author,
                 digest=pub.digest,
                 content=html,
-                content_source_url=pub.url,
+                content_source_url=entry.source_url,
                 thumb_media_id=media_ids[entry.cover],
             )
         )

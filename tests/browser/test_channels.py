@@ -18,9 +18,19 @@ from .support import log_in_to_admin
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _wait_for_scans(count: int) -> None:
+def _wait_for_scans(scanner: EmulatorClient, count: int) -> None:
+    """Wait until the emulator has delivered `count` callbacks (one per scan) and has none in
+    flight, then count the scans.
+
+    The database is read only once the live server is idle: the tests' SQLite database is shared
+    in memory, where a read while the server writes fails the write ("table is locked") instead
+    of waiting as a file database does.
+    """
     deadline = time.monotonic() + 10
-    while ChannelScan.objects.count() < count and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        sent = scanner.state()["callbacks"]
+        if len(sent) >= count and all(entry["status"] is not None for entry in sent):
+            break
         time.sleep(0.05)
     assert ChannelScan.objects.count() == count
 
@@ -54,9 +64,9 @@ def test_a_channel_is_created_scanned_and_counted_on_the_dashboard(
     # One at a time: the live server's in-memory SQLite takes one writer at once.
     for n in range(3):
         scanner.qrcode_scan(ticket=channel.ticket, new=True)
-        _wait_for_scans(n + 1)
+        _wait_for_scans(scanner, n + 1)
     scanner.qrcode_scan(ticket=channel.ticket, openid=None)
-    _wait_for_scans(4)
+    _wait_for_scans(scanner, 4)
 
     page.goto("/admin/wechat_channels/channel/")
     row = page.locator("#result_list tbody tr").first

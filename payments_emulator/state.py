@@ -65,12 +65,16 @@ class PayEmulatorState:
         self.lock = threading.RLock()
         self.base_url = ""
         self._generation = 0
+        self._cancelled = threading.Event()  # set by reset(): pending deliveries stop waiting
+        self._workers: list[threading.Thread] = []
         self.reset()
 
     # control ------------------------------------------------------------------------------
     def reset(self, **config_changes) -> None:
         with self.lock:
             self._generation += 1
+            self._cancelled.set()
+            self._cancelled = threading.Event()
             self.config = self.base_config.updated(**config_changes)
             self.faults = PayFaults()
             self.orders: dict[str, dict] = {}
@@ -78,6 +82,24 @@ class PayEmulatorState:
             self.refunds: dict[str, dict] = {}
             self.bills: dict[str, bytes] = {}
             self.notifications: list[dict] = []
+
+    def settle(self, timeout: float = 10.0) -> bool:
+        """Wait until no notification is being delivered; True when idle.
+
+        Call after reset() to stop the waiting ones: a delivery's POST returns once the site has
+        handled it, so afterwards nothing the emulator started still writes to the site's database.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                busy = [w for w in self._workers if w.is_alive()]
+                self._workers = busy
+            if not busy:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            busy[0].join(min(remaining, 0.5))
 
     def configure(self, **changes) -> None:
         with self.lock:
@@ -448,24 +470,26 @@ class PayEmulatorState:
         delay = self.config.notify_delay + faults.notify_delay
         bad = faults.bad_signature
         generation = self._generation
+        cancelled = self._cancelled
         # The copies follow one another (each delivered, with its retries, before the next), as
         # WeChat Pay's repeats do; simultaneous deliveries are the PostgreSQL tests' business.
         thread = threading.Thread(
             target=self._deliver_copies,
-            args=(copies, url, body, entry, delay, bad, generation),
+            args=(copies, url, body, entry, delay, bad, generation, cancelled),
             daemon=True,
         )
+        with self.lock:
+            self._workers = [w for w in self._workers if w.is_alive()] + [thread]
         thread.start()
 
-    def _deliver_copies(self, copies, url, body, entry, delay, bad, generation) -> None:
+    def _deliver_copies(self, copies, url, body, entry, delay, bad, generation, cancelled) -> None:
         for _ in range(copies):
-            self._deliver(url, body, entry, delay, bad, generation)
+            self._deliver(url, body, entry, delay, bad, generation, cancelled)
 
-    def _deliver(self, url, body, entry, delay, bad, generation) -> None:
+    def _deliver(self, url, body, entry, delay, bad, generation, cancelled) -> None:
         waits = [delay, *self.config.notify_retries]
         for wait in waits:
-            time.sleep(wait)
-            if generation != self._generation:
+            if cancelled.wait(wait) or generation != self._generation:
                 return  # reset meanwhile
             headers = {"Content-Type": "application/json", **self.signed_headers(body, bad=bad)}
             request = urllib.request.Request(

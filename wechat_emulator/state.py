@@ -60,6 +60,7 @@ class EmulatorState(
         self.state_file = Path(state_file) if state_file else None
         self.lock = threading.RLock()
         self._timers: list[threading.Timer] = []
+        self._workers: list[threading.Thread] = []  # timers and callback threads, for settle()
         self._generation = 0
         self._clear()
         if self.state_file and self.state_file.exists():
@@ -326,7 +327,35 @@ class EmulatorState(
         timer = threading.Timer(max(0.0, delay), run)
         timer.daemon = True
         self._timers = [t for t in self._timers if t.is_alive()] + [timer]
+        self._track(timer)
         timer.start()
+
+    def _background(self, fn, *args) -> None:
+        """Run `fn(*args)` in a daemon thread that settle() waits for."""
+        thread = threading.Thread(target=fn, args=args, daemon=True)
+        self._track(thread)
+        thread.start()
+
+    def _track(self, worker: threading.Thread) -> None:
+        with self.lock:
+            self._workers = [w for w in self._workers if w.is_alive()] + [worker]
+
+    def settle(self, timeout: float = 10.0) -> bool:
+        """Wait until no timer is pending and no callback is being delivered; True when idle.
+
+        A callback's POST returns once the site has handled it, so after settle() nothing the
+        emulator started still writes to the site's database (tests flush it next).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                busy = [w for w in self._workers if w.is_alive() or not w.ident]
+            if not busy:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            busy[0].join(min(remaining, 0.5))
 
     def _cancel_timers(self) -> None:
         for timer in self._timers:
@@ -441,9 +470,7 @@ class EmulatorState(
             event=event,
             body=callbacks.subscribe_body(event),
         )
-        threading.Thread(
-            target=self._push, args=(xml, openid, {"event": event, "openid": openid}), daemon=True
-        ).start()
+        self._background(self._push, xml, openid, {"event": event, "openid": openid})
 
     def _push(self, xml: str, openid: str, about: dict) -> None:
         """POST an event to the callback URL; 3 attempts in total, as WeChat makes."""

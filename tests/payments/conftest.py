@@ -51,6 +51,8 @@ def pay_emulator(pay_emulator_server, settings):
     settings.WECHATPAY_TIMEOUT = 5.0
     yield server
     server.state.reset()  # stops notifications still pending
+    # One being delivered writes to the site's database, which the test's teardown flushes next.
+    server.state.settle()
 
 
 @pytest.fixture

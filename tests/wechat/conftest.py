@@ -50,6 +50,9 @@ def emulator(emulator_server, settings):
     AccessTokenCache(app_id=config.app_id, fetch=lambda: ("", 0)).clear()
     tag_choices_forget()  # a page rendered by an earlier test cached the reset account's tags
     yield emulator_server
+    # Callbacks still being delivered write to the site's database, which the test's teardown
+    # flushes next: in-memory SQLite fails that flush ("table is locked") instead of waiting.
+    emulator_server.state.settle()
     emulator_server.state.reset()  # cancels pending callbacks before the next test
 
 

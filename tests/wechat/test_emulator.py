@@ -101,3 +101,32 @@ def test_state_file_keeps_drafts_across_restarts(tmp_path, settings):
         drafts = second.state.snapshot()["drafts"]
     assert [(d["media_id"], d["articles"][0]["title"]) for d in drafts] == [(media_id, "留存")]
     gateway.tokens.clear()
+
+
+def test_settle_waits_for_a_callback_being_delivered(emulator):
+    """The fixtures call settle() before the database is flushed: it returns only once the
+    site has answered every callback the emulator started."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class SlowSite(BaseHTTPRequestHandler):
+        def do_POST(self):
+            time.sleep(0.4)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"success")
+
+        def log_message(self, *args):
+            pass
+
+    site = HTTPServer(("127.0.0.1", 0), SlowSite)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        emulator.state.configure(callback_url=f"http://127.0.0.1:{site.server_port}/cb/")
+        emulator.state.subscribe()
+        assert emulator.state.settle(timeout=5)
+        [entry] = emulator.state.snapshot()["callbacks"]
+        assert entry["status"] == 200
+    finally:
+        site.shutdown()

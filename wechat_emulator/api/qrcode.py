@@ -7,7 +7,6 @@ EventKey `qrscene_<scene>` and the Ticket for someone who did not follow yet (a 
 
 import hashlib
 import io
-import threading
 
 from .. import callbacks
 from .common import ApiError, index_of, openid_for
@@ -147,4 +146,4 @@ class QRCodeApi:
             body=body,
         )
         about = {"event": event, "openid": openid, "event_key": key}
-        threading.Thread(target=self._push, args=(xml, openid, about), daemon=True).start()
+        self._background(self._push, xml, openid, about)

@@ -6,8 +6,6 @@ fields SDKs read (SubscribeMsgPopupEvent/List: TemplateId, SubscribeStatusString
 A one-time template allows one bizsend per opt-in; without one WeChat answers 43101.
 """
 
-import threading
-
 from .. import callbacks
 from .common import ApiError, index_of
 
@@ -85,7 +83,7 @@ class SubscribeMessageApi:
             body=f"<SubscribeMsgPopupEvent>{items}</SubscribeMsgPopupEvent>",
         )
         about = {"event": "subscribe_msg_popup_event", "openid": openid}
-        threading.Thread(target=self._push, args=(xml, openid, about), daemon=True).start()
+        self._background(self._push, xml, openid, about)
         return {"openid": openid, "accepted": accept}
 
     def _template_finish(self, touser: str, msgid: str, status: str) -> None:

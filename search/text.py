@@ -7,16 +7,19 @@ way and its pairs must follow each other (a phrase), so a two-, three- or four-c
 found exactly where it stands in the text, never as scattered characters. A run's last character
 is kept as a token of its own as well, so a one-character query (`学`) is a prefix query that
 finds every character: each one starts a pair or ends a run. Other letters and digits are words,
-as spaces and punctuation separate them; everything is NFKC-normalized (full-width Ａ１ → a1) and
-case-folded. The database only ever sees tokens made of letters and digits separated by spaces,
-so its own tokenizer (SQLite FTS5 `unicode61`, PostgreSQL's `simple` configuration) has nothing
-left to decide.
+as spaces and punctuation separate them; everything is NFKC-normalized (full-width Ａ１ → a1),
+case-folded and folded from Traditional to Simplified characters (`fold_traditional`), so alumni
+in Hong Kong, Taiwan or abroad who type 校友會 find 校友会, and an item written in Traditional
+characters is found by 捐赠. The database only ever sees tokens made of letters and digits
+separated by spaces, so its own tokenizer (SQLite FTS5 `unicode61`, PostgreSQL's `simple`
+configuration) has nothing left to decide.
 """
 
 import re
 import unicodedata
 from dataclasses import dataclass
 
+import opencc
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -40,8 +43,38 @@ WORD_MAX_LENGTH = 40
 QUERY_MAX_TERMS = 12
 
 
+class _SimplifiedOf(dict):
+    """{code point: its Simplified character} for str.translate, filled as characters are met.
+
+    One character at a time with OpenCC's Traditional→Simplified table (t2s), not its phrase
+    conversion: a folded text keeps every character where it was, so a match found in the folded
+    text is marked at the same place in the text as written (highlighting), and the index and
+    the query fold alike whatever surrounds a character. The price is the few characters whose
+    Simplified form depends on the word (乾隆 folds to 干隆), identically on both sides.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._converter = opencc.OpenCC("t2s")
+
+    def __missing__(self, code_point: int) -> int:
+        char = chr(code_point)
+        folded = self._converter.convert(char) if _IS_CJK.match(char) else char
+        self[code_point] = ord(folded) if len(folded) == 1 else code_point
+        return self[code_point]
+
+
+_SIMPLIFIED = _SimplifiedOf()
+
+
+def fold_traditional(text: str) -> str:
+    """`text` with each Traditional Chinese character replaced by its Simplified form (校友會 →
+    校友会); same length, every other character unchanged."""
+    return text.translate(_SIMPLIFIED)
+
+
 def normalize(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").casefold()
+    return fold_traditional(unicodedata.normalize("NFKC", text or "").casefold())
 
 
 def _runs(text: str) -> list[str]:
@@ -113,9 +146,10 @@ def _marked(text: str, pattern: re.Pattern | None) -> SafeString:
     if pattern is None:
         return mark_safe(escape(text))  # escaped whole
     parts, last = [], 0
-    for match in pattern.finditer(text):
+    # Terms are Simplified; matched in the folded text, marked in the text as written.
+    for match in pattern.finditer(fold_traditional(text)):
         parts.append(escape(text[last : match.start()]))
-        parts.append(f"<mark>{escape(match.group())}</mark>")
+        parts.append(f"<mark>{escape(text[match.start() : match.end()])}</mark>")
         last = match.end()
     parts.append(escape(text[last:]))
     return mark_safe("".join(parts))  # every piece above is escaped
@@ -131,7 +165,7 @@ def snippet(text: str, terms: list[Term], *, length: int = SNIPPET_LENGTH) -> Sa
     escaped, with the terms in <mark> and … where it was cut."""
     text = " ".join((text or "").split())
     pattern = _pattern(terms)
-    match = pattern.search(text) if pattern is not None else None
+    match = pattern.search(fold_traditional(text)) if pattern is not None else None
     start = 0
     if match is not None and match.start() > SNIPPET_BEFORE:
         start = match.start() - SNIPPET_BEFORE

@@ -1,6 +1,7 @@
 """The index holds exactly the published items, kept current by the workflow and by saves."""
 
 from datetime import timedelta
+from importlib import import_module
 from io import StringIO
 
 import pytest
@@ -124,3 +125,14 @@ def test_migrating_the_index_away_and_back_rebuilds_it(found):
     call_command("migrate", "search", "zero", verbosity=0)
     call_command("migrate", "search", verbosity=0)
     assert found("迁移") == ["迁移前后的新闻"]
+
+
+def test_the_migration_folds_tokens_indexed_before_traditional_was_folded(found):
+    from django.apps import apps
+
+    fold_tokens = import_module("search.migrations.0003_fold_traditional").fold_tokens
+    ArticleFactory(title="香港校友會", state=State.PUBLISHED)
+    SearchEntry.objects.update(title_tokens="香港 港校 校友 友會 會")  # as indexed before
+    assert found("校友会") == []
+    fold_tokens(apps, None)
+    assert found("校友会") == ["香港校友會"]

@@ -212,3 +212,10 @@ def test_the_page_speaks_english_when_asked(client):
     html = client.get(URL, {"q": "图书馆"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "1 result for “图书馆”" in html
     assert "News article 1</a>" in html
+
+
+def test_a_traditional_query_finds_and_marks_simplified_text(client):
+    _published(title="北京校友会年会", body="<p>校友会的朋友们好。</p>")
+    html = _page(client, q="校友會")
+    assert "<h3>北京<mark>校友会</mark>年会</h3>" in html
+    assert "“校友會”共找到 1 条结果" in html

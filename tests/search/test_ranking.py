@@ -139,3 +139,21 @@ def test_a_search_inside_a_transaction_leaves_the_planner_as_it_was(found):
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_seqscan")
         assert cursor.fetchone()[0] == "on"
+
+
+def test_a_query_in_traditional_characters_finds_simplified_text(found):
+    _published(title="上海校友会年会", body="<p>欢迎参加。</p>")
+    _published(title="学术报告会", body="<p>人工智能。</p>")
+    assert found("校友會") == ["上海校友会年会"]
+
+
+def test_a_query_in_simplified_characters_finds_traditional_text(found):
+    _published(DonationProjectFactory, title="香港校友獎學金", digest="歡迎各位校友捐贈。")
+    assert found("捐赠") == ["香港校友獎學金"]
+    assert found("奖学金") == ["香港校友獎學金"]
+
+
+def test_traditional_and_simplified_spellings_find_the_same_items(found):
+    _published(title="台湾校友会成立", days_ago=1)
+    _published(title="臺灣校友會迎新", days_ago=2)
+    assert found("台灣校友會") == found("台湾校友会") == ["台湾校友会成立", "臺灣校友會迎新"]

@@ -70,3 +70,24 @@ def test_snippet_is_cut_around_the_first_match():
 
 def test_snippet_without_a_match_is_the_beginning():
     assert snippet("短文本", query_terms("校友")) == "短文本"
+
+
+def test_traditional_characters_are_folded_to_simplified_in_the_index():
+    assert index_tokens("校友會捐贈") == "校友 友会 会捐 捐赠 赠"
+
+
+def test_a_traditional_query_becomes_simplified_pairs():
+    (term,) = query_terms("校友會")
+    assert term.tokens == ("校友", "友会")
+
+
+def test_a_simplified_query_marks_the_traditional_words_as_written():
+    html = highlight("香港校友會捐贈儀式", query_terms("校友会 捐赠"))
+    assert html == "香港<mark>校友會</mark><mark>捐贈</mark>儀式"
+
+
+def test_a_snippet_is_cut_around_a_match_in_traditional_text():
+    text = "一" * 60 + "臺灣校友會" + "二" * 60
+    html = snippet(text, query_terms("台湾"))
+    assert "<mark>臺灣</mark>校友會" in html
+    assert html.startswith("…")

@@ -11,6 +11,8 @@ class ProblemKind(models.TextChoices):
     PUSH_STUCK = "push_stuck", _("Push stuck")
     FOLLOWER_SYNC_FAILED = "follower_sync_failed", _("Follower sync failed")
     FOLLOWER_SYNC_STUCK = "follower_sync_stuck", _("Follower sync stuck")
+    FOLLOWER_SYNC_OVERDUE = "follower_sync_overdue", _("Follower sync overdue")
+    DATACUBE_SYNC_OVERDUE = "datacube_sync_overdue", _("Reading statistics sync overdue")
     SEGMENT_SYNC_FAILED = "segment_sync_failed", _("Segment sync failed")
     SEGMENT_SYNC_STUCK = "segment_sync_stuck", _("Segment sync stuck")
     TASK_FAILED = "task_failed", _("Background task failed")

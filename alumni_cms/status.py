@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,7 +20,8 @@ from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -196,6 +198,110 @@ def media_disk_full(*, now=None) -> list[Found]:
     ]
 
 
+# The beat entries (settings.CELERY_BEAT_SCHEDULE) whose success the status page watches.
+FOLLOWER_SYNC_ENTRY = "audience-followers-sync-nightly"
+DATACUBE_SYNC_ENTRY = "stats-wechat-sync-daily"
+
+
+def schedule_last_due(schedule, *, at: datetime) -> datetime | None:
+    """The latest moment at or before `at` when a beat schedule (a timedelta or a crontab)
+    was due; None for a crontab that was not due in the 35 days before."""
+    if isinstance(schedule, timedelta):
+        return at - schedule
+    # A crontab's fields are sets of the hours, minutes, weekdays (Sunday 0), days and months
+    # it fires on, in CELERY_TIMEZONE.
+    zone = ZoneInfo(settings.CELERY_TIMEZONE)
+    local = at.astimezone(zone)
+    for back in range(36):
+        day = local.date() - timedelta(days=back)
+        if not (
+            day.month in schedule.month_of_year
+            and day.day in schedule.day_of_month
+            and day.isoweekday() % 7 in schedule.day_of_week
+        ):
+            continue
+        times = sorted(
+            (
+                datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+                for hour in schedule.hour
+                for minute in schedule.minute
+            ),
+            reverse=True,
+        )
+        for moment in times:
+            if moment <= local:
+                return moment
+    return None
+
+
+def _sync_due(entry: str, *, now: datetime) -> datetime | None:
+    """When the beat entry's last run was due, if it should have finished by `now` (its time
+    plus OPS_SYNC_OVERDUE_AFTER, for retries) and the site was installed before it (no alarm on
+    a fresh install for a run that was never due); else None."""
+    schedule = settings.CELERY_BEAT_SCHEDULE.get(entry, {}).get("schedule")
+    if schedule is None:
+        return None
+    due = schedule_last_due(schedule, at=now - settings.OPS_SYNC_OVERDUE_AFTER)
+    if due is None:
+        return None
+    installed = MigrationRecorder.Migration.objects.aggregate(first=Min("applied"))["first"]
+    if installed is None or installed > due:
+        return None
+    return due
+
+
+def follower_sync_overdue(*, now=None) -> list[Found]:
+    """The scheduled follower sync did not finish after its last due time (failing every time,
+    or never run: beat or the workers down, the task lost)."""
+    now = now or timezone.now()
+    due = _sync_due(FOLLOWER_SYNC_ENTRY, now=now)
+    if due is None:
+        return []
+    last = FollowerSyncRun.objects.filter(status=SyncStatus.FINISHED).aggregate(
+        last=Max("finished_at")
+    )["last"]
+    if last is not None and last >= due:
+        return []
+    return [
+        Found(
+            key=f"followersync:overdue:{due:%Y%m%d%H%M}",
+            kind=ProblemKind.FOLLOWER_SYNC_OVERDUE,
+            summary=_("The follower sync due at %(due)s has not finished (last finished: %(last)s)")
+            % {"due": _local(due), "last": _local(last) if last else _("never")},
+            url=reverse("admin:audience_followersyncrun_changelist"),
+        )
+    ]
+
+
+def datacube_sync_overdue(*, now=None) -> list[Found]:
+    """The reading statistics of the day before the daily sync's last due time are missing
+    (the sync keeps failing, or never ran)."""
+    now = now or timezone.now()
+    due = _sync_due(DATACUBE_SYNC_ENTRY, now=now)
+    if due is None:
+        return []
+    wanted = timezone.localdate(due) - timedelta(days=1)
+    if WeChatSyncedDay.objects.filter(day__gte=wanted).exists():
+        return []
+    last = WeChatSyncedDay.objects.aggregate(last=Max("day"))["last"]
+    return [
+        Found(
+            key=f"datacube:overdue:{due:%Y%m%d%H%M}",
+            kind=ProblemKind.DATACUBE_SYNC_OVERDUE,
+            summary=_(
+                "The reading statistics of %(day)s were not synced from WeChat by %(due)s "
+                "(latest day synced: %(last)s)"
+            )
+            % {
+                "day": wanted.isoformat(),
+                "due": _local(due),
+                "last": last.isoformat() if last else _("never"),
+            },
+            url=reverse("system_status"),
+        )
+    ]
+
+
 FINDERS = (
     media_disk_full,
     pushes_failed,
@@ -204,6 +310,8 @@ FINDERS = (
     follower_syncs_stuck,
     segment_syncs_failed,
     segment_syncs_stuck,
+    follower_sync_overdue,
+    datacube_sync_overdue,
 )
 
 
@@ -397,6 +505,7 @@ def system_status() -> dict:
     problems = []
     for finder in FINDERS:
         problems.extend(finder(now=now))
+    overdue = {problem.kind for problem in problems}
     task_failures = list(
         Problem.objects.filter(kind=ProblemKind.TASK_FAILED, found_at__gte=now - LOOKBACK)[:20]
     )
@@ -414,6 +523,8 @@ def system_status() -> dict:
         "last_follower_sync": last_follower_sync,
         "running_follower_sync": running_follower_sync,
         "last_datacube": last_datacube,
+        "follower_sync_overdue": ProblemKind.FOLLOWER_SYNC_OVERDUE in overdue,
+        "datacube_overdue": ProblemKind.DATACUBE_SYNC_OVERDUE in overdue,
         "problems": problems,
         "task_failures": task_failures,
         "problem_count": len(problems) + len(task_failures),

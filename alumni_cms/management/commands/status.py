@@ -15,7 +15,8 @@ from alumni_cms.status import system_status
 class Command(BaseCommand):
     help = (
         "Print database, cache and broker reachability, the scheduler's and each worker's last "
-        "heartbeat, the queue length and failed or stuck pushes and syncs. Exits with 1 when "
+        "heartbeat, the queue length, failed or stuck pushes and syncs and overdue scheduled "
+        "syncs. Exits with 1 when "
         "any of them needs a look."
     )
 
@@ -32,6 +33,8 @@ class Command(BaseCommand):
             "worker_heartbeat_ok": status["beat_ok"],
             "workers": {worker["name"]: worker["ok"] for worker in status["workers"]},
             "queue_length": status["queue_length"],
+            "follower_sync_ok": not status["follower_sync_overdue"],
+            "datacube_sync_ok": not status["datacube_overdue"],
             "problems": [problem.summary for problem in status["problems"]]
             + [problem.summary for problem in status["task_failures"]],
         }
@@ -51,6 +54,8 @@ class Command(BaseCommand):
             for name, ok in report["workers"].items():
                 self.stdout.write(f"worker {name}: {'ok' if ok else 'late'}")
             self.stdout.write(f"queue: {report['queue_length']}")
+            for name in ("follower_sync", "datacube_sync"):
+                self.stdout.write(f"{name}: {'ok' if report[name + '_ok'] else 'overdue'}")
             for summary in report["problems"]:
                 self.stdout.write(f"problem: {summary}")
         if not healthy:

@@ -1,5 +1,6 @@
 // The compose page's item picker: search every content module by title (the admin's JSON
-// search at data-search-url), pick items, order them with the arrows. The inline formset's
+// search at data-search-url), pick items, order them by dragging (native HTML5 drag and drop)
+// or with the arrow buttons (keyboard and screen-reader users). The inline formset's
 // rows (item key, position, the saved rows' ids, DELETE for rows dropped) are rewritten from
 // the chosen list after every change, so the form posts exactly what the list shows.
 (function () {
@@ -21,6 +22,7 @@
   let active = -1;
   let timer = null;
   let asked = 0;
+  let dragFrom = -1;
 
   function el(tag, attrs, children) {
     const node = document.createElement(tag);
@@ -66,10 +68,63 @@
     if (document.activeElement && document.activeElement.disabled) buttons[2].focus();
   }
 
+  // Where a dragged item lands: before the row under the pointer when in its upper half, after
+  // it in its lower half (an index into `chosen` before the dragged item is taken out).
+  function dropIndex(li, event) {
+    const box = li.getBoundingClientRect();
+    const n = Number(li.dataset.index);
+    return event.clientY < box.top + box.height / 2 ? n : n + 1;
+  }
+
+  function unmark() {
+    for (const li of chosenList.children) li.classList.remove("push-picker-drop-before", "push-picker-drop-after");
+  }
+
+  function draggable(li, item, n) {
+    li.draggable = true;
+    li.addEventListener("dragstart", (event) => {
+      dragFrom = n;
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", item.title);
+      li.classList.add("push-picker-dragging");
+    });
+    li.addEventListener("dragend", () => {
+      dragFrom = -1;
+      li.classList.remove("push-picker-dragging");
+      unmark();
+    });
+    li.addEventListener("dragover", (event) => {
+      if (dragFrom < 0) return; // something else dragged here (a file, text): not ours
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "move";
+      const before = dropIndex(li, event) === n;
+      unmark();
+      li.classList.add(before ? "push-picker-drop-before" : "push-picker-drop-after");
+    });
+    li.addEventListener("dragleave", (event) => {
+      if (!li.contains(event.relatedTarget)) li.classList.remove("push-picker-drop-before", "push-picker-drop-after");
+    });
+    li.addEventListener("drop", (event) => {
+      if (dragFrom < 0) return;
+      event.preventDefault();
+      const from = dragFrom;
+      let to = dropIndex(li, event);
+      if (to > from) to -= 1;
+      dragFrom = -1;
+      unmark();
+      if (to === from) return;
+      const [moved] = chosen.splice(from, 1);
+      chosen.splice(to, 0, moved);
+      render();
+      live.textContent = text.textMoved.replace("{position}", String(to + 1)).replace("{title}", moved.title);
+    });
+  }
+
   function render() {
     chosenList.replaceChildren();
     chosen.forEach((item, n) => {
-      const li = el("li", { "data-key": item.key, className: item.pushable ? "" : "push-picker-blocked" }, [
+      const li = el("li", { "data-key": item.key, "data-index": String(n), className: item.pushable ? "" : "push-picker-blocked" }, [
+        el("span", { className: "push-picker-grip", "aria-hidden": "true", title: text.textDrag, text: "⠿" }),
         el("span", { className: "push-picker-type", text: item.type || "?" }),
         el("span", { className: "push-picker-title" }, [
           document.createTextNode(item.title),
@@ -84,6 +139,7 @@
           input.focus();
         }),
       ]);
+      draggable(li, item, n);
       chosenList.append(li);
     });
     empty.hidden = chosen.length > 0;

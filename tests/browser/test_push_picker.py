@@ -89,3 +89,42 @@ def test_a_title_with_markup_is_shown_as_text(open_page, emulator):  # noqa: F81
     expect(page.locator("#push-picker-chosen")).to_contain_text("<img src=x")
     assert page.locator("#push-picker img").count() == 0
     assert page.evaluate("window.hit") is None  # onerror sets the global `hit`
+
+
+def test_editor_drags_an_item_to_the_top_and_saves_that_order(
+    open_page,
+    emulator,  # noqa: F811
+):
+    editor = grant_push_permissions(EditorFactory(username="editor"))
+    for title in ("校庆一号通知", "校庆二号通知", "校庆三号通知"):
+        PushableArticleFactory(title=title)
+
+    page = open_page()
+    log_in_to_admin(page, editor)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto("/admin/wechat/push/add/")
+    search = page.get_by_role("combobox", name="添加内容")
+    results = page.locator("#push-picker-results")
+    chosen = page.locator("#push-picker-chosen > li")
+    for title in ("校庆一号通知", "校庆二号通知", "校庆三号通知"):
+        search.fill(title)
+        results.get_by_role("option", name=title).click()
+    expect(chosen).to_have_count(3)
+
+    # Dropped on the upper half of the first row: it goes before it.
+    chosen.nth(2).drag_to(chosen.nth(0), target_position={"x": 40, "y": 4})
+    expect(chosen.nth(0)).to_contain_text("校庆三号通知")
+    expect(chosen.nth(1)).to_contain_text("校庆一号通知")
+    expect(page.locator("#push-picker-live")).to_have_text("已移到第 1 位：校庆三号通知")
+    # Dropped on the lower half of the last row: it goes last.
+    box = chosen.nth(2).bounding_box()
+    chosen.nth(1).drag_to(chosen.nth(2), target_position={"x": 40, "y": box["height"] - 4})
+    expect(chosen.nth(2)).to_contain_text("校庆一号通知")
+    # The arrow buttons are still there for keyboard users.
+    expect(page.get_by_role("button", name="上移: 校庆二号通知")).to_be_enabled()
+    page.screenshot(path=str(RESULTS / "push-picker-dragged.png"), full_page=True)
+
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator(".messagelist")).to_be_visible()
+    titles = list(Push.objects.get().items.values_list("title", flat=True))
+    assert titles == ["校庆三号通知", "校庆二号通知", "校庆一号通知"]

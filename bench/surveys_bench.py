@@ -16,6 +16,9 @@
    tied to records of two branches and ten class years), VACUUM ANALYZE, then the admin's
    results page (a logged-in staff member, the whole view and template) unfiltered, by class
    years, by branch and by segment: p50 and max of `--repeat` requests and the queries each.
+3. Exports: the CSV and the Excel file of all of them, read to the end (seconds, size, and the
+   peak of Python's memory under tracemalloc in a second run); `--compare-openpyxl` times the
+   same rows through openpyxl's write-only workbook too.
 
 On PostgreSQL it uses a fresh database named after DATABASE_URL's plus `_surveys`. The visitor
 is read from a bench-only header (bench/surveys_wsgi.py) instead of a WeChat session.
@@ -168,7 +171,7 @@ def burst(people: int, clients: int, workers: int, threads: int) -> None:
     assert lost == 0 and wrong == 0 and len(stored) == people and rows == expected_rows
 
 
-def results(total: int, repeat: int) -> None:
+def results(total: int, repeat: int, *, export: bool, compare: bool) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -230,6 +233,55 @@ def results(total: int, repeat: int) -> None:
             assert response.status_code == 200
         p50, worst = statistics.median(times) * 1000, max(times) * 1000
         print(f"  {name:12} p50 {p50:6.0f} ms  max {worst:6.0f} ms  {len(queries)} queries")
+    if export:
+        exports(client, survey, compare=compare)
+
+
+def exports(client, survey, *, compare: bool) -> None:
+    """The admin's CSV and Excel exports of every answer, read to the end as a browser does:
+    seconds, size, and the Python memory's peak in a second run under tracemalloc."""
+    import io
+    import tracemalloc
+
+    from django.contrib.admin import site
+    from django.test import RequestFactory
+
+    from surveys.models import Survey
+
+    for kind in ("csv", "xlsx"):
+        url = f"/admin/surveys/survey/{survey.pk}/results/export.{kind}"
+        started = time.perf_counter()
+        response = client.get(url)
+        size = sum(len(chunk) for chunk in response.streaming_content)
+        took = time.perf_counter() - started
+        tracemalloc.start()
+        for _chunk in client.get(url).streaming_content:
+            pass
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        print(
+            f"  export {kind:4} {took:6.1f} s  {size / 1e6:5.1f} MB  "
+            f"Python memory peak {peak / 1e6:5.1f} MB"
+        )
+    if compare:
+        # The same rows through openpyxl's write-only workbook (the export until 2026-12-02).
+        from openpyxl import Workbook
+
+        from core.spreadsheet import escape_formula
+
+        admin = site._registry[Survey]
+        request = RequestFactory().get("/")
+        started = time.perf_counter()
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(title=str(survey.pk))
+        for row in admin._rows(request, survey, numbers=True):
+            sheet.append([escape_formula(cell) for cell in row])
+        out = io.BytesIO()
+        book.save(out)
+        took = time.perf_counter() - started
+        print(
+            f"  openpyxl write-only, same rows: {took:6.1f} s  {len(out.getvalue()) / 1e6:5.1f} MB"
+        )
 
 
 def main() -> None:
@@ -238,6 +290,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100, help="concurrent clients")
     parser.add_argument("--results", type=int, default=50000, help="responses for the results")
     parser.add_argument("--repeat", type=int, default=5, help="requests per results page")
+    parser.add_argument(
+        "--no-export", dest="export", action="store_false", help="skip the CSV and Excel exports"
+    )
+    parser.add_argument(
+        "--compare-openpyxl", action="store_true", help="time openpyxl write-only on the rows too"
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     args = parser.parse_args()
@@ -262,7 +320,7 @@ def main() -> None:
     print(f"{connection.vendor}")
     if args.answers:
         burst(args.answers, args.clients, args.workers, args.threads)
-    results(args.results, args.repeat)
+    results(args.results, args.repeat, export=args.export, compare=args.compare_openpyxl)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,14 +16,19 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from alumni.models import Branch
-from core.questions import export_text
+from core.questions import QuestionType, as_decimal, export_text
 from core.spreadsheet import escape_formula
+from core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
+from core.xlsx import stream_xlsx
 from editorial.admin import EditorialAdminMixin
 
 from .models import MAX_QUESTIONS, Question, Survey
 from .selectors import ResultFilter, filtered_responses, survey_questions, survey_results
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Rows per piece of the streamed CSV.
+ROWS_PER_PIECE = 500
+# Answers the Excel export writes as numbers.
+NUMBER_TYPES = (QuestionType.NUMBER, QuestionType.RATING)
 
 
 class QuestionInlineFormSet(forms.BaseInlineFormSet):
@@ -190,8 +195,9 @@ class SurveyAdmin(EditorialAdminMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/surveys/results.html", context)
 
-    def _rows(self, request, survey):
-        """The export's header and rows (one per response), read in chunks."""
+    def _rows(self, request, survey, *, numbers: bool = False):
+        """The export's header and rows (one per response), read in chunks. With `numbers`,
+        number and rating answers are numbers (a spreadsheet sums them), else text."""
         form = ResultFilterForm(request.GET or None)
         questions = survey_questions(survey)
         specs = [(str(q.pk), q.spec()) for q in questions]
@@ -218,7 +224,10 @@ class SurveyAdmin(EditorialAdminMixin, admin.ModelAdmin):
                     alumnus.branch.name if alumnus and alumnus.branch else "",
                 ]
             answers = response.answers or {}
-            row += [export_text(spec, answers.get(key)) for key, spec in specs]
+            for key, spec in specs:
+                stored = answers.get(key)
+                number = as_decimal(stored) if numbers and spec.type in NUMBER_TYPES else None
+                row.append(export_text(spec, stored) if number is None else number)
             yield row
 
     def _filename(self, survey, extension: str) -> str:
@@ -237,26 +246,29 @@ class SurveyAdmin(EditorialAdminMixin, admin.ModelAdmin):
         writer = csv.writer(Echo())
 
         def lines():
-            yield "\ufeff"
+            # A few hundred rows per piece: under gunicorn each piece is a write to the socket.
+            batch = ["\ufeff"]
             for row in self._rows(request, survey):
-                yield writer.writerow([escape_formula(str(cell)) for cell in row])
+                batch.append(writer.writerow([escape_formula(str(cell)) for cell in row]))
+                if len(batch) >= ROWS_PER_PIECE:
+                    yield "".join(batch)
+                    batch.clear()
+            yield "".join(batch)
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = self._filename(survey, "csv")
         return response
 
     def export_xlsx_view(self, request, pk: int):
-        """Every response as an Excel row (openpyxl, write-only; formulas escaped)."""
+        """Every response as an Excel row, streamed as it is written (core.xlsx: flat memory
+        at any number of answers; formulas escaped)."""
         survey = self._survey_for_results(request, pk)
-        try:
-            from openpyxl import Workbook
-        except ImportError:  # pragma: no cover - openpyxl is pinned in requirements.txt
-            raise Http404 from None
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(title=str(survey.pk))
-        for row in self._rows(request, survey):
-            sheet.append([escape_formula(cell) for cell in row])
-        response = HttpResponse(content_type=XLSX)
+        rows = (
+            [escape_formula(cell) for cell in row]
+            for row in self._rows(request, survey, numbers=True)
+        )
+        response = StreamingHttpResponse(
+            stream_xlsx(rows, sheet_title=survey.title), content_type=XLSX_CONTENT_TYPE
+        )
         response["Content-Disposition"] = self._filename(survey, "xlsx")
-        book.save(response)
         return response

@@ -200,10 +200,34 @@ def test_excel_export_escapes_formulas(staff_client, survey):
 
     response = staff_client.get(reverse("admin:surveys_survey_export_xlsx", args=[survey.pk]))
 
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = xlsx_rows(response)
     assert rows[0][0] == "编号"
     assert rows[1][list(rows[0]).index("建议")] == '\'=HYPERLINK("http://x")'
+
+
+def xlsx_rows(response):
+    assert response.streaming
+    body = b"".join(response.streaming_content)
+    return list(load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
+
+
+def test_excel_export_has_chinese_headers_numbers_and_the_filter(staff_client, survey):
+    answer(survey, AlumnusFactory(name="李娜", class_year=1999), 现居城市="北京")
+    answer(survey, AlumnusFactory(name="王芳", class_year=2010), 现居城市="上海", 满意度=4)
+
+    response = staff_client.get(
+        reverse("admin:surveys_survey_export_xlsx", args=[survey.pk]) + "?class_year_from=2005"
+    )
+
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    rows = xlsx_rows(response)
+    with translation.override("zh-hans"):
+        assert rows[0][:5] == ("编号", "提交时间", "姓名", "届别", gettext("Branch"))
+    assert len(rows) == 2
+    assert rows[1][2:4] == ("王芳", 2010)
+    assert rows[1][rows[0].index("现居城市")] == "上海"
+    assert rows[1][rows[0].index("满意度")] == 4
 
 
 @pytest.mark.parametrize(

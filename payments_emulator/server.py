@@ -15,28 +15,14 @@ Every API answer is signed with the platform key; every API request must carry t
 signature (401 SIGN_ERROR otherwise).
 """
 
-import contextlib
 import html
 import json
-import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+
+from emulator_kit import EmulatorHandler, EmulatorServerBase, control
 
 from .config import PayEmulatorConfig
 from .state import ApiError, PayEmulatorState
-
-logger = logging.getLogger(__name__)
-
-MAX_BODY = 1024 * 1024
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    emulator: "PayEmulatorServer"
-
 
 PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title>
@@ -49,48 +35,30 @@ font-size:13px;margin-top:24px}}</style></head><body><main>
 <p class="note">微信支付模拟器（开发测试用，不会扣款）</p></main></body></html>"""
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Handler(EmulatorHandler):
     server_version = "WeChatPayEmulator/1.0"
-    protocol_version = "HTTP/1.0"
 
-    def log_message(self, format, *args):
-        logger.debug("%s %s", self.address_string(), format % args)
+    def too_large(self) -> None:
+        self._json(413, {"code": "PARAM_ERROR", "message": "too large"}, signed=False)
 
-    def do_GET(self):
-        self._handle("GET")
+    def failed(self) -> None:
+        self._json(500, {"code": "SYSTEM_ERROR", "message": "emulator error"}, signed=False)
 
-    def do_POST(self):
-        self._handle("POST")
-
-    def _handle(self, method: str) -> None:
+    def respond(self, method, url, query, raw) -> None:
         state = self.server.emulator.state
-        url = urlsplit(self.path)
-        query = dict(parse_qsl(url.query, keep_blank_values=True))
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._json(413, {"code": "PARAM_ERROR", "message": "too large"}, signed=False)
-            return
-        raw = self.rfile.read(length) if length else b""
-        try:
-            if url.path.startswith("/_emulator/"):
-                status, answer = _control(state, method, url.path, raw)
-                self._json(status, answer, signed=False)
-            elif url.path.startswith("/pay/"):
-                self._pay_page(method, url.path.removeprefix("/pay/"), query)
-            elif url.path == "/v3/billdownload/file":
-                content = state.bill_file(query.get("token", ""))
-                if content is None:
-                    self._json(404, {"code": "NOT_FOUND", "message": "no bill"}, signed=False)
-                else:
-                    self._raw(200, content, "text/csv; charset=utf-8")
+        if url.path.startswith("/_emulator/"):
+            status, answer = _control(state, method, url.path, raw)
+            self._json(status, answer, signed=False)
+        elif url.path.startswith("/pay/"):
+            self._pay_page(method, url.path.removeprefix("/pay/"), query)
+        elif url.path == "/v3/billdownload/file":
+            content = state.bill_file(query.get("token", ""))
+            if content is None:
+                self._json(404, {"code": "NOT_FOUND", "message": "no bill"}, signed=False)
             else:
-                self._api(method, url, query, raw.decode("utf-8", errors="replace"))
-        except (BrokenPipeError, ConnectionResetError):
-            logger.debug("The client left before the answer to %s %s", method, self.path)
-        except Exception:
-            logger.exception("The payment emulator failed on %s %s", method, self.path)
-            self._json(500, {"code": "SYSTEM_ERROR", "message": "emulator error"}, signed=False)
+                self._raw(200, content, "text/csv; charset=utf-8")
+        else:
+            self._api(method, url, query, raw.decode("utf-8", errors="replace"))
 
     def _api(self, method, url, query, body: str) -> None:
         state = self.server.emulator.state
@@ -161,39 +129,22 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _control(state: PayEmulatorState, method: str, path: str, body: bytes):
+    post = {
+        "reset": lambda data: state.reset(**data),
+        "faults": lambda data: state.set_faults(**data),
+        "config": lambda data: state.configure(**data),
+        "pay": lambda data: state.pay(str(data.get("token", ""))),
+    }
     try:
-        data = json.loads(body.decode() or "{}") if body.strip() else {}
-    except ValueError:
-        return 400, {"error": "body is not JSON"}
-    if not isinstance(data, dict):
-        return 400, {"error": "body must be a JSON object"}
-    route = path.removeprefix("/_emulator/").strip("/")
-    try:
-        if route == "state" and method == "GET":
-            return 200, state.snapshot()
-        if route == "health":
-            return 200, {"ok": True}
-        if method != "POST":
-            return 405, {"error": "use POST"}
-        if route == "reset":
-            state.reset(**data)
-        elif route == "faults":
-            state.set_faults(**data)
-        elif route == "config":
-            state.configure(**data)
-        elif route == "pay":
-            return 200, state.pay(str(data.get("token", "")))
-        else:
-            return 404, {"error": f"no control path {route}"}
+        return control(method, path, body, get={"state": state.snapshot}, post=post)
     except KeyError:
         return 404, {"error": "no such order"}
-    except (TypeError, ValueError) as exc:
-        return 400, {"error": str(exc)}
-    return 200, {"ok": True}
 
 
-class PayEmulatorServer:
+class PayEmulatorServer(EmulatorServerBase):
     """The emulator on a real socket (`port=0`: a free one). `url`, `state`, `stop()`."""
+
+    handler = _Handler
 
     def __init__(
         self,
@@ -204,30 +155,5 @@ class PayEmulatorServer:
         config: PayEmulatorConfig | None = None,
     ):
         self.state = PayEmulatorState(config, key_dir=key_dir)
-        self.httpd = _Server((host, port), _Handler)
-        self.httpd.emulator = self
-        self.host, self.port = self.httpd.server_address[:2]
+        super().__init__(host=host, port=port)
         self.state.base_url = self.url
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> "PayEmulatorServer":
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        with contextlib.suppress(KeyboardInterrupt):
-            self.httpd.serve_forever(poll_interval=0.5)
-        self.httpd.server_close()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)

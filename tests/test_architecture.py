@@ -14,6 +14,9 @@
   requests); nothing outside `payments` imports its gateway or crypto. The payment emulator
   imports no payments module but `payments.constants` (an independent implementation to test
   against), and no app imports the emulator.
+- The emulators are development tools: no app imports the WeChat emulator either, and their
+  shared HTTP skeleton `emulator_kit` is imported by the two emulators only; it imports no app
+  of ours and not Django (the emulators run without it).
 
 Every import counts: at the top of a module or inside a function, absolute or relative.
 """
@@ -29,7 +32,9 @@ CONTENT_APPS = ("articles", "activities", "donations", "alumni", "surveys")
 WECHAT = ("wechat", "wechat_emulator")
 PAYMENTS = ("payments", "payments_emulator")
 APPS = (*CONTENT_APPS, "core", "editorial", *WECHAT, "audience", "notifications", "stats", "search")
-APPS = (*APPS, *PAYMENTS)
+EMULATORS = ("wechat_emulator", "payments_emulator")
+EMULATOR_KIT = "emulator_kit"
+APPS = (*APPS, *PAYMENTS, EMULATOR_KIT)
 SKIPPED = {".venv", ".git", "data", "node_modules", "static", "test-results"}
 
 
@@ -154,6 +159,20 @@ def test_the_payment_emulator_is_independent_of_the_payments_app(graph):
 def test_no_app_imports_the_payment_emulator(graph):
     others = [app for app in APPS if app != "payments_emulator"]
     assert violations(graph, others, ["payments_emulator"]) == []
+
+
+def test_no_app_imports_the_wechat_emulator(graph):
+    others = [app for app in APPS if app != "wechat_emulator"]
+    assert violations(graph, [*others, PROJECT], ["wechat_emulator"]) == []
+
+
+def test_only_the_emulators_import_the_emulator_kit(graph):
+    others = [app for app in APPS if app not in (*EMULATORS, EMULATOR_KIT)]
+    assert violations(graph, [*others, PROJECT], [EMULATOR_KIT]) == []
+
+
+def test_the_emulator_kit_imports_no_app_nor_django(graph):
+    assert violations(graph, [EMULATOR_KIT], [*APPS, PROJECT, "django"]) == []
 
 
 def test_the_rules_see_every_kind_of_import(tmp_path):

@@ -29,87 +29,56 @@ one-time code for config.oauth_openid; GET /sns/oauth2/access_token exchanges it
 
 import contextlib
 import json
-import logging
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+
+from emulator_kit import EmulatorHandler, EmulatorServerBase, control
 
 from .config import EmulatorConfig
 from .state import EmulatorState
 
-logger = logging.getLogger(__name__)
 
-MAX_BODY = 20 * 1024 * 1024
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    emulator: "EmulatorServer"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+class _Handler(EmulatorHandler):
     server_version = "WeChatEmulator/1.0"
-    protocol_version = "HTTP/1.0"  # one request per connection: a dropped one is unambiguous
+    max_body = 20 * 1024 * 1024
 
-    def log_message(self, format, *args):
-        logger.debug("%s %s", self.address_string(), format % args)
+    def too_large(self) -> None:
+        self._send(413, {"errcode": 45001, "errmsg": "request too large"})
 
-    def do_GET(self):
-        self._handle("GET")
+    def failed(self) -> None:
+        self._send(500, {"errcode": -1, "errmsg": "emulator error (see its log)"})
 
-    def do_POST(self):
-        self._handle("POST")
-
-    def _handle(self, method: str) -> None:
+    def respond(self, method, url, query, body) -> None:
         state = self.server.emulator.state
-        url = urlsplit(self.path)
-        query = dict(parse_qsl(url.query, keep_blank_values=True))
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._send(413, {"errcode": 45001, "errmsg": "request too large"})
+        if url.path.startswith("/_emulator/"):
+            status, answer = _control(state, method, url.path, body)
+            self._send(status, answer)
             return
-        body = self.rfile.read(length) if length else b""
-        try:
-            if url.path.startswith("/_emulator/"):
-                status, answer = _control(state, method, url.path, body)
+        decision = state.fault_for(url.path)
+        if decision.latency:
+            time.sleep(decision.latency)
+        if decision.http_status:
+            self._send(decision.http_status, {"error": "injected HTTP failure"})
+            return
+        if decision.errcode is not None:
+            errmsg = f"injected error {decision.errcode}"
+            self._send(200, {"errcode": decision.errcode, "errmsg": errmsg, **decision.extra})
+            return
+        if url.path.strip("/") == "cgi-bin/showqrcode":
+            self._send_image(state.qrcode_image(query.get("ticket", "")))
+            return
+        if url.path.strip("/") == state.OAUTH_AUTHORIZE_PATH:
+            status, answer = state.oauth_authorize(query)
+            if status == 302:
+                self._redirect(answer)
+            else:
                 self._send(status, answer)
-                return
-            decision = state.fault_for(url.path)
-            if decision.latency:
-                time.sleep(decision.latency)
-            if decision.http_status:
-                self._send(decision.http_status, {"error": "injected HTTP failure"})
-                return
-            if decision.errcode is not None:
-                errmsg = f"injected error {decision.errcode}"
-                self._send(200, {"errcode": decision.errcode, "errmsg": errmsg, **decision.extra})
-                return
-            if url.path.strip("/") == "cgi-bin/showqrcode":
-                self._send_image(state.qrcode_image(query.get("ticket", "")))
-                return
-            if url.path.strip("/") == state.OAUTH_AUTHORIZE_PATH:
-                status, answer = state.oauth_authorize(query)
-                if status == 302:
-                    self._redirect(answer)
-                else:
-                    self._send(status, answer)
-                return
-            answer = state.handle(
-                method, url.path, query, body, self.headers.get("Content-Type", "")
-            )
-            if decision.drop_after_commit:
-                self._drop()
-                return
-            self._send(200, answer)
-        except (BrokenPipeError, ConnectionResetError):
-            logger.debug("The client left before the answer to %s %s", method, self.path)
-        except Exception:
-            logger.exception("The WeChat emulator failed on %s %s", method, self.path)
-            self._send(500, {"errcode": -1, "errmsg": "emulator error (see its log)"})
+            return
+        answer = state.handle(method, url.path, query, body, self.headers.get("Content-Type", ""))
+        if decision.drop_after_commit:
+            self._drop()
+            return
+        self._send(200, answer)
 
     def _send(self, status: int, payload: dict) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode()
@@ -146,68 +115,43 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _control(state: EmulatorState, method: str, path: str, body: bytes) -> tuple[int, dict]:
-    try:
-        data = json.loads(body.decode() or "{}") if body.strip() else {}
-    except ValueError:
-        return 400, {"error": "body is not JSON"}
-    if not isinstance(data, dict):
-        return 400, {"error": "body must be a JSON object"}
-    route = path.removeprefix("/_emulator/").strip("/")
-    try:
-        if route == "state" and method == "GET":
-            return 200, state.snapshot()
-        if route == "health":
-            return 200, {"ok": True}
-        if route == "faults" and method == "GET":
-            return 200, state.faults.as_dict()
-        if method != "POST":
-            return 405, {"error": "use POST"}
-        if route == "reset":
-            state.reset(**data)
-        elif route == "faults":
-            state.set_faults(**data)
-        elif route == "config":
-            state.configure(**data)
-        elif route == "clock":
-            state.advance_clock(float(data.get("advance_seconds", 0)))
-        elif route == "tokens/expire":
-            state.expire_tokens()
-        elif route == "followers/subscribe":
-            return 200, {"openid": state.subscribe(data.get("openid"))}
-        elif route == "followers/unsubscribe":
-            state.unsubscribe(str(data.get("openid", "")))
-        elif route == "followers/message":
-            return 200, state.follower_message(**data)
-        elif route == "subscribe/popup":
-            return 200, state.subscribe_popup(
-                openid=str(data.get("openid") or ""),
-                template_ids=[str(t) for t in data.get("template_ids") or []],
-                accept=bool(data.get("accept", True)),
-            )
-        elif route == "qrcode/scan":
-            return 200, state.qrcode_scan(
-                ticket=str(data.get("ticket") or ""),
-                scene=str(data.get("scene") or ""),
-                openid=data.get("openid"),
-                new=bool(data.get("new")),
-            )
-        elif route == "menu/backend":
-            state.menu_edit_in_backend(data.get("button"))
-        elif route == "logs/trim":
-            return 200, {"removed": state.logs_trim(float(data.get("older_than_seconds", 0)))}
-        else:
-            return 404, {"error": f"no control path {route}"}
-    except (TypeError, ValueError) as exc:
-        return 400, {"error": str(exc)}
-    return 200, {"ok": True}
+    get = {"state": state.snapshot, "faults": state.faults.as_dict}
+    post = {
+        "reset": lambda data: state.reset(**data),
+        "faults": lambda data: state.set_faults(**data),
+        "config": lambda data: state.configure(**data),
+        "clock": lambda data: state.advance_clock(float(data.get("advance_seconds", 0))),
+        "tokens/expire": lambda data: state.expire_tokens(),
+        "followers/subscribe": lambda data: {"openid": state.subscribe(data.get("openid"))},
+        "followers/unsubscribe": lambda data: state.unsubscribe(str(data.get("openid", ""))),
+        "followers/message": lambda data: state.follower_message(**data),
+        "subscribe/popup": lambda data: state.subscribe_popup(
+            openid=str(data.get("openid") or ""),
+            template_ids=[str(t) for t in data.get("template_ids") or []],
+            accept=bool(data.get("accept", True)),
+        ),
+        "qrcode/scan": lambda data: state.qrcode_scan(
+            ticket=str(data.get("ticket") or ""),
+            scene=str(data.get("scene") or ""),
+            openid=data.get("openid"),
+            new=bool(data.get("new")),
+        ),
+        "menu/backend": lambda data: state.menu_edit_in_backend(data.get("button")),
+        "logs/trim": lambda data: {
+            "removed": state.logs_trim(float(data.get("older_than_seconds", 0)))
+        },
+    }
+    return control(method, path, body, get=get, post=post)
 
 
-class EmulatorServer:
+class EmulatorServer(EmulatorServerBase):
     """The emulator on a real socket. `port=0` takes a free port; `url` says which.
 
     In tests: `server = EmulatorServer(port=0, config=...).start()`, then `server.url`,
     `server.state` (an EmulatorState: reset, set_faults, snapshot…) and `server.stop()`.
     """
+
+    handler = _Handler
 
     def __init__(
         self,
@@ -218,40 +162,7 @@ class EmulatorServer:
         state_file: str | None = None,
     ):
         self.state = EmulatorState(config, state_file=state_file)
-        self.httpd = _Server((host, port), _Handler)
-        self.httpd.emulator = self
-        self.host, self.port = self.httpd.server_address[:2]
-        self._thread: threading.Thread | None = None
+        super().__init__(host=host, port=port)
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> "EmulatorServer":
-        """Serve from a background thread; returns self."""
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        """Serve in this thread until interrupted (the management command)."""
-        try:
-            self.httpd.serve_forever(poll_interval=0.5)
-        finally:
-            self.state.close()
-            self.httpd.server_close()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def close_state(self) -> None:
         self.state.close()
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> "EmulatorServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()

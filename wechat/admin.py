@@ -34,6 +34,9 @@ from .services import (
 )
 from .urlcheck import is_wechat_url
 
+# WeChat is being handed the push: its page is for following that, not for previewing.
+SENDING_STATES = (PushState.UPLOADING, PushState.DRAFT_CREATED, PushState.SENT)
+
 
 @admin.register(CallbackEvent)
 class CallbackEventAdmin(admin.ModelAdmin):
@@ -304,6 +307,7 @@ class PushAdmin(admin.ModelAdmin):
             push_events=push.events.select_related("user"),
             push_problems=push_item_problems(push=push) if editable(push) else [],
             push_buttons={move.name: move for move in allowed_moves(push=push, user=user)},
+            push_sending=push.state in SENDING_STATES,
         )
         if "preview" in context["push_buttons"]:
             context.update(preview_link_context(request))  # the preview section's link panel

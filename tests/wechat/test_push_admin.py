@@ -264,6 +264,29 @@ def test_preview_button_is_offered_on_a_push_awaiting_approval(client, push_edit
     assert 'id="push-preview"' in client.get(_change(push)).content.decode()
 
 
+@pytest.mark.parametrize("state", [PushState.DRAFT, PushState.APPROVED])
+def test_the_preview_section_is_open_before_the_push_is_sent(client, push_editor, emulator, state):
+    push = PushFactory(created_by=push_editor, state=state, items=[article_with_images(1)])
+    client.force_login(push_editor)
+    page = client.get(_change(push)).content.decode()
+    assert 'id="push-preview"' in page
+    assert 'id="push-preview-folded"' not in page
+
+
+@pytest.mark.parametrize("state", [PushState.UPLOADING, PushState.DRAFT_CREATED, PushState.SENT])
+def test_the_preview_section_is_folded_below_the_status_while_the_push_is_sent(
+    client, push_editor, emulator, state
+):
+    push = PushFactory(created_by=push_editor, state=state, items=[article_with_images(1)])
+    client.force_login(push_editor)
+    page = client.get(_change(push)).content.decode()
+    folded = re.search(r'<details class="push-preview-folded".*?</details>', page, re.S)
+    assert folded is not None
+    assert 'id="push-preview"' in folded.group()
+    assert "<summary>发送预览到我的微信</summary>" in folded.group()
+    assert page.index('id="push-preview-folded"') < page.index('id="push-progress"')
+
+
 @pytest.mark.parametrize("state", [PushState.FINISHED, PushState.FAILED, PushState.CANCELLED])
 def test_no_preview_button_once_a_push_is_final(client, push_editor, emulator, state):
     push = PushFactory(created_by=push_editor, state=state, items=[article_with_images(1)])

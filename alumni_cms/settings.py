@@ -420,6 +420,10 @@ WECHATPAY_EMULATOR_PORT = env.int("WECHATPAY_EMULATOR_PORT", default=8766)
 WECHATPAY_EMULATOR_KEY_DIR = Path(
     env("WECHATPAY_EMULATOR_KEY_DIR", default=str(DATA_DIR / "wechatpay-emulator"))
 )
+# The payment emulator's orders, refunds and notification log across restarts ('' for memory).
+WECHATPAY_EMULATOR_STATE_FILE = env(
+    "WECHATPAY_EMULATOR_STATE_FILE", default=str(DATA_DIR / "wechatpay-emulator.json")
+)
 _pay_emulated = WECHATPAY_EMULATOR
 WECHATPAY_BASE_URL = env(
     "WECHATPAY_BASE_URL",

@@ -142,7 +142,9 @@ def _control(state: PayEmulatorState, method: str, path: str, body: bytes):
 
 
 class PayEmulatorServer(EmulatorServerBase):
-    """The emulator on a real socket (`port=0`: a free one). `url`, `state`, `stop()`."""
+    """The emulator on a real socket (`port=0`: a free one). `url`, `state`, `stop()`.
+
+    `state_file`: orders are kept there across restarts (see PayEmulatorState)."""
 
     handler = _Handler
 
@@ -153,7 +155,12 @@ class PayEmulatorServer(EmulatorServerBase):
         host: str = "127.0.0.1",
         port: int = 0,
         config: PayEmulatorConfig | None = None,
+        state_file: str | Path | None = None,
     ):
-        self.state = PayEmulatorState(config, key_dir=key_dir)
+        self.state = PayEmulatorState(config, key_dir=key_dir, state_file=state_file)
         super().__init__(host=host, port=port)
         self.state.base_url = self.url
+
+    def close_state(self) -> None:
+        """Deliveries still waiting are dropped; the state file keeps them for the next start."""
+        self.state.close()

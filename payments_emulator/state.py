@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import logging
+import os
 import re
 import secrets
 import threading
@@ -57,8 +58,23 @@ def _yuan(fen: int) -> str:
 
 
 class PayEmulatorState:
-    def __init__(self, config: PayEmulatorConfig | None = None, *, key_dir: str | Path):
+    """The merchant account's data and the API logic over it.
+
+    `state_file`: a JSON file the orders, refunds and notification log are kept in across
+    restarts (`manage.py wechatpay_emulator` passes DATA_DIR/wechatpay-emulator.json), written
+    after every change and read on start. Not kept: the config (settings give it each start),
+    faults, and trade bills (a download_url is short-lived at WeChat Pay too).
+    """
+
+    def __init__(
+        self,
+        config: PayEmulatorConfig | None = None,
+        *,
+        key_dir: str | Path,
+        state_file: str | Path | None = None,
+    ):
         self.base_config = config or PayEmulatorConfig()
+        self.state_file = Path(state_file) if state_file else None
         self.key_dir = ensure_keys(key_dir)
         self.merchant_public = load_public(self.key_dir, MERCHANT_PUBLIC_KEY_FILE)
         self.platform_private = load_private(self.key_dir, PLATFORM_PRIVATE_KEY_FILE)
@@ -67,10 +83,18 @@ class PayEmulatorState:
         self._generation = 0
         self._cancelled = threading.Event()  # set by reset(): pending deliveries stop waiting
         self._workers: list[threading.Thread] = []
-        self.reset()
+        self._clear()
+        if self.state_file and self.state_file.exists():
+            self._load()
 
     # control ------------------------------------------------------------------------------
     def reset(self, **config_changes) -> None:
+        """Forget every order; start again from the base config with `config_changes`."""
+        with self.lock:
+            self._clear(**config_changes)
+            self._save()
+
+    def _clear(self, **config_changes) -> None:
         with self.lock:
             self._generation += 1
             self._cancelled.set()
@@ -82,6 +106,14 @@ class PayEmulatorState:
             self.refunds: dict[str, dict] = {}
             self.bills: dict[str, bytes] = {}
             self.notifications: list[dict] = []
+
+    def close(self) -> None:
+        """The emulator stops: deliveries still waiting are dropped (and those of a restarted
+        emulator on the same state file take over), the state file is kept."""
+        with self.lock:
+            self._generation += 1
+            self._cancelled.set()
+        self.settle(timeout=5.0)
 
     def settle(self, timeout: float = 10.0) -> bool:
         """Wait until no notification is being delivered; True when idle.
@@ -100,6 +132,41 @@ class PayEmulatorState:
             if remaining <= 0:
                 return False
             busy[0].join(min(remaining, 0.5))
+
+    def _save(self) -> None:
+        """Write the orders, tokens, refunds and notification log (call with the lock held)."""
+        if not self.state_file:
+            return
+        data = {
+            "orders": self.orders,
+            "tokens": self.tokens,
+            "refunds": self.refunds,
+            "notifications": self.notifications,
+        }
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.state_file)
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.state_file.read_text(encoding="utf-8"))
+            orders, tokens = dict(data["orders"]), dict(data["tokens"])
+            refunds, notifications = dict(data["refunds"]), list(data["notifications"])
+        except (OSError, ValueError, KeyError, TypeError):
+            logger.warning("Ignoring unreadable payment emulator state file %s", self.state_file)
+            return
+        with self.lock:
+            self.orders, self.tokens = orders, tokens
+            self.refunds, self.notifications = refunds, notifications
+            # WeChat Pay goes on retrying a notification the site has not acknowledged; so does
+            # the emulator after a restart, from the start of its schedule.
+            for entry in self.notifications:
+                if entry.get("lost") or "resource" not in entry:
+                    continue
+                if any(a.get("status") in (200, 204) for a in entry.get("attempts", [])):
+                    continue
+                self._send(entry)
 
     def configure(self, **changes) -> None:
         with self.lock:
@@ -275,6 +342,7 @@ class PayEmulatorState:
             "refunded": 0,
             "created": time.time(),
         }
+        self._save()
         return 200, answer
 
     def _transaction(self, order: dict) -> dict:
@@ -304,6 +372,7 @@ class PayEmulatorState:
         if order["trade_state"] in ("SUCCESS", "REFUND"):
             raise ApiError(400, "ORDER_PAID", "订单已支付")
         order["trade_state"] = "CLOSED"
+        self._save()
         return 204, None
 
     def _refund(self, data: dict):
@@ -335,6 +404,7 @@ class PayEmulatorState:
         if data.get("notify_url"):
             done = dict(answer, status="SUCCESS", refund_status="SUCCESS", mchid=order["mchid"])
             self._notify(data["notify_url"], "REFUND.SUCCESS", "refund", done)
+        self._save()
         return 200, answer
 
     def _trade_bill(self, query: dict):
@@ -417,6 +487,7 @@ class PayEmulatorState:
                     order["notify_url"], "TRANSACTION.SUCCESS", "transaction",
                     self._transaction(order),
                 )  # fmt: skip
+                self._save()
             return dict(order)
 
     # notifications ------------------------------------------------------------------------
@@ -452,20 +523,30 @@ class PayEmulatorState:
         )
 
     def _notify(self, url: str, event_type: str, resource_type: str, resource: dict) -> None:
-        faults = self.faults
         entry = {
             "event_type": event_type,
             "out_trade_no": resource.get("out_trade_no"),
             "url": url,
             "attempts": [],
             "lost": False,
+            # kept (decrypted) so that a restarted emulator can send it again
+            "resource_type": resource_type,
+            "resource": resource,
         }
         self.notifications.append(entry)
-        if faults.lose_notifications > 0:
-            faults.lose_notifications -= 1
+        if self.faults.lose_notifications > 0:
+            self.faults.lose_notifications -= 1
             entry["lost"] = True
             return
-        body = self.notification_body(event_type, resource_type, resource)
+        self._send(entry)
+
+    def _send(self, entry: dict) -> None:
+        """Start delivering `entry` (with its retries and the faults now on) in a thread."""
+        faults = self.faults
+        url = entry["url"]
+        body = self.notification_body(
+            entry["event_type"], entry["resource_type"], entry["resource"]
+        )
         copies = 1 + max(0, faults.duplicate_notifications)
         delay = self.config.notify_delay + faults.notify_delay
         bad = faults.bad_signature
@@ -504,5 +585,7 @@ class PayEmulatorState:
                 status = f"error: {exc.__class__.__name__}"
             with self.lock:
                 entry["attempts"].append({"at": time.time(), "status": status})
+                if generation == self._generation:
+                    self._save()
             if status in (200, 204):
                 return

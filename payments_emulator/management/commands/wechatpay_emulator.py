@@ -13,6 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=settings.WECHATPAY_EMULATOR_HOST)
         parser.add_argument("--port", type=int, default=settings.WECHATPAY_EMULATOR_PORT)
         parser.add_argument("--key-dir", default=str(settings.WECHATPAY_EMULATOR_KEY_DIR))
+        parser.add_argument(
+            "--state-file",
+            default=str(settings.WECHATPAY_EMULATOR_STATE_FILE),
+            help="JSON file the orders are kept in across restarts ('' for memory only).",
+        )
 
     def handle(self, *args, **options):
         config = PayEmulatorConfig(
@@ -22,11 +27,15 @@ class Command(BaseCommand):
             platform_serial=settings.WECHATPAY_PLATFORM_SERIAL,
         )
         server = PayEmulatorServer(
-            key_dir=options["key_dir"], host=options["host"], port=options["port"], config=config
+            key_dir=options["key_dir"],
+            host=options["host"],
+            port=options["port"],
+            config=config,
+            state_file=options["state_file"] or None,
         )
         self.stdout.write(
             f"WeChat Pay emulator on {server.url} (merchant {config.mchid}), "
-            f"keys in {options['key_dir']}"
+            f"keys in {options['key_dir']}, orders in {options['state_file'] or 'memory'}"
         )
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()

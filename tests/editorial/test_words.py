@@ -160,6 +160,16 @@ def test_the_admin_says_xiugai_for_change(client, office_admin):
     assert "变化" not in html
 
 
+def test_the_login_lockout_tables_are_named_in_chinese_in_the_admin(client, office_admin):
+    """django-axes ships no Chinese: its tables read 登录尝试 / 登录失败记录 / 登录日志."""
+    client.force_login(office_admin)
+    html = client.get(reverse("admin:index")).content.decode()
+    for name in ("登录尝试", "登录失败记录", "登录日志"):
+        assert f">{name}</a>" in html
+    assert "Access attempts" not in html
+    assert "Access logs" not in html
+
+
 def test_the_change_form_title_reads_xiugai_and_the_type_without_a_space(client, lin):
     article = ArticleFactory(created_by=lin, title="校友返校日")
     client.force_login(lin)

@@ -38,7 +38,8 @@
       })
       .finally(function () {
         busy = false;
-        input.focus();
+        // While the camera scans, the phone's keyboard would cover it.
+        if (!stream) input.focus();
       });
   }
 
@@ -47,16 +48,29 @@
     if (input.value.trim()) send();
   });
 
-  // The camera: BarcodeDetector reads QR codes in Chrome on Android; elsewhere the typed code.
+  // The camera: BarcodeDetector reads QR codes in Chrome on Android; elsewhere, or when the
+  // camera is refused or missing, the page says so and the typed code works as before.
   var box = document.getElementById("camera");
-  if (!("BarcodeDetector" in window) || !navigator.mediaDevices) return;
-  box.hidden = false;
   var video = document.getElementById("camera-video");
   var start = document.getElementById("camera-start");
   var stop = document.getElementById("camera-stop");
-  var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+  var message = document.getElementById("camera-message");
   var stream = null;
   var last = { code: "", at: 0 };
+
+  function say(text) {
+    message.textContent = text || "";
+    message.hidden = !text;
+  }
+
+  box.hidden = false;
+  var media = navigator.mediaDevices && navigator.mediaDevices.getUserMedia;
+  if (!("BarcodeDetector" in window) || !media) {
+    say(box.dataset.unsupported);
+    return;
+  }
+  var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+  start.hidden = false;
 
   function scan() {
     if (!stream) return;
@@ -79,7 +93,16 @@
       });
   }
 
+  function close() {
+    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+    stream = null;
+    video.classList.remove("on");
+    start.hidden = false;
+    stop.hidden = true;
+  }
+
   start.addEventListener("click", function () {
+    say("");
     navigator.mediaDevices
       .getUserMedia({ video: { facingMode: "environment" }, audio: false })
       .then(function (s) {
@@ -89,17 +112,23 @@
         video.play();
         start.hidden = true;
         stop.hidden = false;
+        say(box.dataset.scanning);
         scan();
       })
-      .catch(function () {
-        start.textContent = start.dataset.denied || start.textContent;
+      .catch(function (error) {
+        var name = error && error.name;
+        say(
+          name === "NotAllowedError" || name === "SecurityError"
+            ? box.dataset.denied
+            : box.dataset.unavailable
+        );
+        close();
+        input.focus();
       });
   });
   stop.addEventListener("click", function () {
-    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
-    stream = null;
-    video.classList.remove("on");
-    start.hidden = false;
-    stop.hidden = true;
+    close();
+    say("");
+    input.focus();
   });
 })();

@@ -52,7 +52,7 @@ from .constants import EMULATOR_TOKEN
 from .errors import CallbackPayloadError, CallbackSignatureError
 from .models import CallbackEvent
 from .signals import callback_received
-from .urlcheck import is_wechat_url, wechat_url_or_empty
+from .urlcheck import is_wechat_url, wechat_url_or_empty, wechat_url_upgraded
 
 logger = logging.getLogger(__name__)
 
@@ -200,13 +200,15 @@ def _data(element: ET.Element):
 
 
 def _drop_foreign_urls(data, dropped: list[str]) -> None:
-    """Empty every *Url/*_url element that is not one of WeChat's URLs, in place."""
+    """Empty every *Url/*_url element that is not one of WeChat's URLs, in place (an http URL
+    on WeChat's image host is kept as its https form: urlcheck.wechat_url_upgraded)."""
     items = data.items() if isinstance(data, dict) else enumerate(data)
     for key, value in list(items):
         if isinstance(key, str) and key.lower().endswith("url"):
             if value != "" and not is_wechat_url(value):
-                data[key] = ""
-                dropped.append(key)
+                data[key] = wechat_url_upgraded(value)
+                if not data[key]:
+                    dropped.append(key)
         elif isinstance(value, dict | list):
             _drop_foreign_urls(value, dropped)
 

@@ -28,6 +28,7 @@ from .errors import WeChatError
 from .gateway import WeChatGateway
 from .models import InboxMessage, MessageDirection, ReplyKind, ReplyMatch, ReplyRule, ReplyTrigger
 from .replies import REPLY_TEXT_MAX_CHARS, pattern_problem
+from .urlcheck import wechat_url_or_empty
 
 IMAGE_MAX_BYTES = 2 * 1024 * 1024  # WeChat's permanent image material (CONTRACT.md §3.2)
 ANSWER_MAX_CHARS = 600
@@ -252,6 +253,15 @@ class InboxMessageAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(request.path)
         for message in rows:
             message.tip_hint = inbox.looks_like_tip(message)
+            # The callback keeps only WeChat's URLs; checked again here, so a row stored another
+            # way (or before the check) is never a javascript: or look-alike link.
+            data = message.data if isinstance(message.data, dict) else {}
+            message.link_url = (
+                wechat_url_or_empty(data.get("url")) if message.msg_type == "link" else ""
+            )
+            message.picture_url = (
+                wechat_url_or_empty(data.get("pic_url")) if message.msg_type == "image" else ""
+            )
         inbound = [m for m in rows if m.direction == MessageDirection.IN]
         if inbound:
             inbox.conversation_mark_read(openid=openid, upto=inbound[-1].pk)

@@ -39,6 +39,9 @@ class CallbackEvent(models.Model):
         verbose_name = _("WeChat callback event")
         verbose_name_plural = _("WeChat callback events")
         ordering = ["-received_at", "-pk"]
+        # The 48-hour window of customer-service messages reads a follower's latest event
+        # (wechat.inbox.last_interaction); received_at alone (retention) has its db_index.
+        indexes = [models.Index(fields=["from_user", "received_at"], name="wechat_cbevent_from_at")]
         constraints = [
             models.UniqueConstraint(fields=["dedup_key"], name="wechat_callbackevent_dedup_key")
         ]
@@ -573,7 +576,15 @@ class InboxMessage(models.Model):
         verbose_name = _("follower message")
         verbose_name_plural = _("follower messages")
         ordering = ["pk"]
-        indexes = [models.Index(fields=["openid", "id"], name="wechat_inbox_openid_id")]
+        indexes = [
+            models.Index(fields=["openid", "id"], name="wechat_inbox_openid_id"),
+            # Retention deletes by age (RETENTION_INBOX_DAYS).
+            models.Index(fields=["received_at"], name="wechat_inbox_received_at"),
+            # A conversation's 48-hour window: the follower's latest message to us.
+            models.Index(
+                fields=["openid", "direction", "received_at"], name="wechat_inbox_openid_in_at"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["msg_id"],

@@ -37,3 +37,16 @@ def is_wechat_url(value) -> bool:
 def wechat_url_or_empty(value) -> str:
     """`value` when it is one of WeChat's URLs (see `is_wechat_url`), otherwise ""."""
     return value if is_wechat_url(value) else ""
+
+
+# WeChat pushes the picture of a follower's image message as http://mmbiz.qpic.cn/… (as every
+# sample on record shows); the host serves the same path over https.
+_UPGRADED_HOSTS = ("http://mmbiz.qpic.cn/",)
+
+
+def wechat_url_upgraded(value) -> str:
+    """Like `wechat_url_or_empty`, but an http URL on WeChat's image host becomes its https
+    form (then checked the same way); every other http URL is still refused."""
+    if isinstance(value, str) and value.startswith(_UPGRADED_HOSTS):
+        value = "https://" + value[len("http://") :]
+    return wechat_url_or_empty(value)

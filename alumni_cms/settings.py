@@ -498,10 +498,11 @@ CELERY_BEAT_SCHEDULE["payments-orders-query-late"] = {
     "task": "payments.tasks.orders_query_late_task",
     "schedule": timedelta(minutes=1),
 }
-# WeChat Pay has a day's trade bill from about 10:00 the next morning [unconfirmed].
+# WeChat Pay makes a day's trade bill after 10:00 the next morning (STATEMENT_CREATING until
+# then): yesterday is asked for every half hour from 10:00 until it has been compared once.
 CELERY_BEAT_SCHEDULE["payments-reconcile-daily"] = {
     "task": "payments.tasks.reconcile_yesterday_task",
-    "schedule": crontab(hour=10, minute=30),
+    "schedule": crontab(hour="10-16", minute="0,30"),
 }
 
 # WeChat pushes (wechat/services/)

@@ -35,7 +35,10 @@ from .errors import (
 )
 
 DESCRIPTION_MAX_BYTES = 127
-RETRYABLE_CODES = frozenset({"SYSTEM_ERROR", "FREQUENCY_LIMITED", "BANK_ERROR"})
+# STATEMENT_CREATING: a trade bill asked for before WeChat Pay has made it (try again later).
+RETRYABLE_CODES = frozenset(
+    {"SYSTEM_ERROR", "FREQUENCY_LIMITED", "BANK_ERROR", "STATEMENT_CREATING"}
+)
 NOT_FOUND_CODES = frozenset({"ORDER_NOT_EXIST", "RESOURCE_NOT_EXISTS"})
 
 
@@ -312,12 +315,19 @@ class WeChatPayGateway:
         return data or {}
 
     def trade_bill(self, bill_date: date) -> str:
-        """The day's trade bill (CSV text), its SHA1 checked. Raises PaymentError on a mismatch."""
-        _, data = self._call(
-            "GET",
-            "/v3/bill/tradebill",
-            query={"bill_date": bill_date.isoformat(), "bill_type": "ALL"},
-        )
+        """The day's trade bill (CSV text), its SHA1 checked; "" for a day without payments or
+        refunds (WeChat Pay has no bill then: NO_STATEMENT_EXIST). Raises RetryablePaymentError
+        while the bill is being made (STATEMENT_CREATING), PaymentError on a SHA1 mismatch."""
+        try:
+            _, data = self._call(
+                "GET",
+                "/v3/bill/tradebill",
+                query={"bill_date": bill_date.isoformat(), "bill_type": "ALL"},
+            )
+        except InvalidPaymentRequestError as exc:
+            if exc.code == "NO_STATEMENT_EXIST":
+                return ""
+            raise
         data = data or {}
         url = urlsplit(str(data.get("download_url", "")))
         path = url.path + (f"?{url.query}" if url.query else "")

@@ -136,8 +136,13 @@ def reconcile_day(*, day: date, gateway: WeChatPayGateway | None = None) -> Reco
 
 
 def reconcile_yesterday() -> Reconciliation | None:
-    """The beat task's work: yesterday's bill (WeChat Pay has it from about 10:00)."""
+    """The beat task's work, every half hour from 10:00 to 16:30: yesterday's bill, until it
+    has been compared once. WeChat Pay makes it after 10:00 and answers STATEMENT_CREATING
+    until then (its FAQ: ask again half an hour later); a failure is noted on the day's row and
+    the next run tries again. Returns the day's comparison, None when done before or failed."""
     day = timezone.localdate() - timedelta(days=1)
+    if Reconciliation.objects.filter(bill_date=day, error="").exists():
+        return None
     try:
         return reconcile_day(day=day)
     except (PaymentError, ValueError) as exc:

@@ -15,6 +15,7 @@ def orders_query_late_task() -> int:
 
 @shared_task(acks_late=True)
 def reconcile_yesterday_task() -> None:
-    """Beat, daily at 10:30 (Asia/Shanghai): yesterday's trade bill against the recorded gifts."""
+    """Beat, every half hour from 10:00 to 16:30 (Asia/Shanghai): yesterday's trade bill
+    against the recorded gifts, until it has been compared once."""
     if online_giving_enabled():
         reconcile_yesterday()

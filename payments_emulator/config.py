@@ -52,6 +52,8 @@ class PayFaults:
     - `bad_signature`: notifications carry a signature that does not verify.
     - `http_status` with `times` and `paths`: the next `times` API calls on those paths (all when
       empty) answer that status (a signed SYSTEM_ERROR body for 5xx).
+    - `statement_creating`: the next N trade-bill requests answer 400 STATEMENT_CREATING (the
+      bill is not ready yet: WeChat Pay makes it after 10:00 the next day).
     """
 
     lose_notifications: int = 0
@@ -61,6 +63,7 @@ class PayFaults:
     http_status: int | None = None
     times: int = 0
     paths: list[str] = field(default_factory=list)
+    statement_creating: int = 0
 
     @classmethod
     def from_dict(cls, data: dict) -> "PayFaults":

@@ -400,7 +400,11 @@ class PayEmulatorState:
             "status": "PROCESSING",
             "amount": {"refund": refund, "total": total, "currency": "CNY"},
         }
-        self.refunds[out_refund_no] = {"answer": answer, "notify_url": data.get("notify_url")}
+        self.refunds[out_refund_no] = {
+            "answer": answer,
+            "notify_url": data.get("notify_url"),
+            "created": datetime.now(ZoneInfo(self.config.timezone)).isoformat(timespec="seconds"),
+        }
         if data.get("notify_url"):
             done = dict(answer, status="SUCCESS", refund_status="SUCCESS", mchid=order["mchid"])
             self._notify(data["notify_url"], "REFUND.SUCCESS", "refund", done)
@@ -412,40 +416,40 @@ class PayEmulatorState:
             day = date.fromisoformat(query.get("bill_date", ""))
         except ValueError:
             raise ApiError(400, "PARAM_ERROR", "bill_date") from None
+        if self.faults.statement_creating > 0:
+            self.faults.statement_creating -= 1
+            raise ApiError(400, "STATEMENT_CREATING", "账单生成中")
         zone = ZoneInfo(self.config.timezone)
+
+        def local(moment: str) -> datetime:
+            return datetime.fromisoformat(moment).astimezone(zone)
+
         lines = [BILL_COLUMNS]
-        count = total = 0
+        count = total = refund_total = 0
         for order in self.orders.values():
-            if not order["transaction_id"]:
-                continue
-            paid = datetime.fromisoformat(order["success_time"]).astimezone(zone)
-            if paid.date() != day:
+            if not order["transaction_id"] or local(order["success_time"]).date() != day:
                 continue
             count += 1
             total += order["total"]
-            values = [
-                paid.strftime("%Y-%m-%d %H:%M:%S"), order["appid"], order["mchid"], "0", "",
-                order["transaction_id"], order["out_trade_no"], order["openid"],
-                order["trade_type"], "SUCCESS", "OTHERS", "CNY", _yuan(order["total"]), "0.00",
-                "0", "0", "0.00", "0.00", "", "", order["description"], "", "0.00", "0.60%",
-                _yuan(order["total"]), "0.00", "",
-            ]  # fmt: skip
-            lines.append(",".join(f"`{v}" for v in values))
-            for out_refund_no, refund in self.refunds.items():
-                answer = refund["answer"]
-                if answer["out_trade_no"] != order["out_trade_no"]:
-                    continue
-                refund_values = list(values)
-                refund_values[9] = "REFUND"
-                refund_values[14], refund_values[15] = answer["refund_id"], out_refund_no
-                refund_values[16] = _yuan(answer["amount"]["refund"])
-                refund_values[18], refund_values[19] = "ORIGINAL", "SUCCESS"
-                lines.append(",".join(f"`{v}" for v in refund_values))
+            lines.append(self._bill_line(order, local(order["success_time"])))
+        # A refund is a line of the day it was made, repeating its order's columns.
+        for out_refund_no, refund in self.refunds.items():
+            answer = refund["answer"]
+            order = self.orders[answer["out_trade_no"]]
+            made = local(refund.get("created") or order["success_time"])
+            if made.date() != day:
+                continue
+            refund_total += answer["amount"]["refund"]
+            lines.append(self._bill_line(order, made, refund=(out_refund_no, answer)))
+        if len(lines) == 1:
+            # WeChat Pay's FAQ: no payment and no refund that day, no bill.
+            raise ApiError(400, "NO_STATEMENT_EXIST", "请求的账单文件不存在")
         lines.append(
             "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
         )
-        lines.append(",".join(f"`{v}" for v in (count, _yuan(total), "0.00", "0.00", "0.00",
-                                                 _yuan(total), "0.00")))  # fmt: skip
+        totals = (count, _yuan(total), _yuan(refund_total), "0.00", "0.00", _yuan(total),
+                  _yuan(refund_total))  # fmt: skip
+        lines.append(",".join(f"`{v}" for v in totals))
         content = ("\n".join(lines) + "\n").encode()
         token = secrets.token_urlsafe(12)
         self.bills[token] = content
@@ -454,6 +458,23 @@ class PayEmulatorState:
             "hash_type": "SHA1",
             "hash_value": hashlib.sha1(content).hexdigest(),
         }
+
+    @staticmethod
+    def _bill_line(order: dict, moment: datetime, refund: tuple | None = None) -> str:
+        values = [
+            moment.strftime("%Y-%m-%d %H:%M:%S"), order["appid"], order["mchid"], "0", "",
+            order["transaction_id"], order["out_trade_no"], order["openid"],
+            order["trade_type"], "SUCCESS", "OTHERS", "CNY", _yuan(order["total"]), "0.00",
+            "0", "0", "0.00", "0.00", "", "", order["description"], "", "0.00", "0.60%",
+            _yuan(order["total"]), "0.00", "",
+        ]  # fmt: skip
+        if refund:
+            out_refund_no, answer = refund
+            values[9] = "REFUND"
+            values[14], values[15] = answer["refund_id"], out_refund_no
+            values[16] = values[25] = _yuan(answer["amount"]["refund"])
+            values[18], values[19] = "ORIGINAL", "SUCCESS"
+        return ",".join(f"`{v}" for v in values)
 
     def bill_file(self, token: str) -> bytes | None:
         with self.lock:

@@ -4,7 +4,7 @@ key, a stale one, one that does not decrypt)."""
 
 import json
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -146,6 +146,37 @@ def test_trade_bill_lists_the_days_payments(pay_gateway, pay_emulator):
     assert lines[0].startswith("交易时间,")
     assert "`GIFT000001" in lines[1] and "`123.45" in lines[1]
     assert lines[-1].startswith("`1,`123.45")
+
+
+def test_a_day_without_payments_or_refunds_has_an_empty_bill(pay_gateway, pay_emulator):
+    """WeChat Pay makes no bill for such a day (400 NO_STATEMENT_EXIST): nothing to compare."""
+    assert pay_gateway.trade_bill(date(2026, 1, 5)) == ""
+
+
+def test_a_bill_still_being_made_is_asked_for_again_later(pay_gateway, pay_emulator):
+    _native(pay_gateway)
+    paid = pay_emulator.state.pay("GIFT000001")
+    pay_emulator.state.set_faults(statement_creating=1)
+    day = date.fromisoformat(paid["success_time"][:10])
+    with pytest.raises(RetryablePaymentError) as caught:
+        pay_gateway.trade_bill(day)
+    assert caught.value.code == "STATEMENT_CREATING"
+    assert "`GIFT000001" in pay_gateway.trade_bill(day)
+
+
+def test_a_refund_is_a_line_of_the_day_it_was_made(pay_gateway, pay_emulator):
+    _native(pay_gateway, fen=5000)
+    paid = pay_emulator.state.pay("GIFT000001")
+    pay_gateway.refund(out_trade_no="GIFT000001", out_refund_no="R000001", refund_fen=1000,
+                       total_fen=5000, reason="", notify_url="")  # fmt: skip
+    day = date.fromisoformat(paid["success_time"][:10])
+    next_day = (day + timedelta(days=1)).isoformat()
+    pay_emulator.state.refunds["R000001"]["created"] = f"{next_day}T09:00:00+08:00"
+    states = [line.split(",")[9] for line in pay_gateway.trade_bill(day).splitlines()[1:-2]]
+    assert states == ["`SUCCESS"]
+    refund_day = pay_gateway.trade_bill(day + timedelta(days=1)).splitlines()
+    assert [line.split(",")[9] for line in refund_day[1:-2]] == ["`REFUND"]
+    assert refund_day[-1].startswith("`0,`0.00,`10.00")
 
 
 # notifications

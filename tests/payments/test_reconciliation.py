@@ -2,6 +2,7 @@
 reruns idempotent, and resolving one is the donations officer's, with a note and an audit
 entry."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,8 +11,13 @@ from django.utils import timezone
 from editorial.errors import NotAllowedError
 from editorial.models import AuditEntry, State
 from payments.gateway import Transaction
-from payments.models import Discrepancy, DiscrepancyKind, OnlineOrder, OrderState
-from payments.reconciliation import discrepancy_resolve, parse_trade_bill, reconcile_day
+from payments.models import Discrepancy, DiscrepancyKind, OnlineOrder, OrderState, Reconciliation
+from payments.reconciliation import (
+    discrepancy_resolve,
+    parse_trade_bill,
+    reconcile_day,
+    reconcile_yesterday,
+)
 from payments.services import Donation, order_create, order_query, order_record_payment
 from tests.factories import DonationProjectFactory
 from tests.payments.support import OnlineOrderFactory, transaction_resource
@@ -152,3 +158,25 @@ def test_the_officer_sees_the_reconciliation_in_the_admin(
 
 def test_an_order_paid_and_recorded_is_paid(pay_emulator, project):
     assert _paid_at_wechat(pay_emulator, project).state == OrderState.PAID
+
+
+def test_a_day_without_payments_or_gifts_has_no_differences(pay_emulator):
+    run = reconcile_day(day=timezone.localdate())
+    assert (run.bill_count, run.recorded_count, run.error) == (0, 0, "")
+    assert _kinds(run) == set()
+
+
+def test_a_bill_not_made_yet_is_noted_and_asked_for_again(pay_emulator):
+    pay_emulator.state.set_faults(statement_creating=1)
+    assert reconcile_yesterday() is None
+    yesterday = timezone.localdate() - timedelta(days=1)
+    assert "STATEMENT_CREATING" in Reconciliation.objects.get(bill_date=yesterday).error
+    run = reconcile_yesterday()
+    assert (run.bill_date, run.error) == (yesterday, "")
+
+
+def test_a_day_compared_once_is_not_asked_for_again(pay_emulator):
+    reconcile_yesterday()
+    pay_emulator.state.set_faults(statement_creating=1)
+    assert reconcile_yesterday() is None
+    assert Reconciliation.objects.get().error == ""

@@ -112,3 +112,27 @@ def test_the_header_box_searches_from_a_desktop_page(open_page, content):
     expect(page.locator(".search-hit h3")).to_have_text(["上海校友会秋季徒步"])
     expect(page.get_by_role("searchbox", name="搜索内容")).to_have_value("徒步")
     page.screenshot(path=RESULTS / "search-results-desktop.png")
+
+
+def test_an_alumnus_typing_traditional_characters_finds_the_same_items(open_page, content):
+    _published(
+        ArticleFactory,
+        1,
+        title="香港校友會捐贈儀式",
+        author="宣传部",
+        body="<p>香港校友會向母校捐贈圖書。</p>",
+    )
+    phone = open_page(phone=True)
+    phone.goto("/")
+    box = phone.get_by_role("searchbox", name="站内搜索")
+    box.fill("校友會 捐贈")
+    box.press("Enter")
+    expect(phone.get_by_role("status")).to_have_text("“校友會 捐贈”共找到 1 条结果")
+    expect(phone.locator(".search-hit h3")).to_have_text("香港校友會捐贈儀式")
+    expect(phone.locator(".search-hit h3 mark")).to_have_text(["校友會", "捐贈"])
+
+    phone.get_by_role("searchbox", name="搜索内容").fill("上海校友會")
+    phone.get_by_role("searchbox", name="搜索内容").press("Enter")
+    expect(phone.get_by_role("status")).to_have_text("“上海校友會”共找到 14 条结果")
+    expect(phone.locator(".search-hit h3 mark").first).to_have_text("上海校友会")
+    phone.screenshot(path=RESULTS / "search-results-traditional.png", full_page=True)

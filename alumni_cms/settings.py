@@ -498,6 +498,11 @@ CELERY_BEAT_SCHEDULE["payments-orders-query-late"] = {
     "task": "payments.tasks.orders_query_late_task",
     "schedule": timedelta(minutes=1),
 }
+# An approved refund WeChat Pay did not answer is sent again (same number: never twice).
+CELERY_BEAT_SCHEDULE["payments-refunds-resend"] = {
+    "task": "payments.tasks.refunds_resend_task",
+    "schedule": timedelta(minutes=5),
+}
 # WeChat Pay makes a day's trade bill after 10:00 the next morning (STATEMENT_CREATING until
 # then): yesterday is asked for every half hour from 10:00 until it has been compared once.
 CELERY_BEAT_SCHEDULE["payments-reconcile-daily"] = {

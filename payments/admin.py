@@ -252,10 +252,14 @@ class RefundAdmin(admin.ModelAdmin):
             except (NotAllowedError, RefundError) as exc:
                 self.message_user(request, f"{refund.out_refund_no}: {exc}", messages.ERROR)
                 continue
-            level = messages.ERROR if refund.state == RefundState.FAILED else messages.SUCCESS
-            self.message_user(
-                request, f"{refund.out_refund_no}: {refund.get_state_display()}", level
-            )
+            if refund.state == RefundState.FAILED:
+                level, note = messages.ERROR, refund.get_state_display()
+            elif refund.error:
+                level = messages.WARNING
+                note = _("WeChat Pay did not answer; the refund will be sent again.")
+            else:
+                level, note = messages.SUCCESS, refund.get_state_display()
+            self.message_user(request, f"{refund.out_refund_no}: {note}", level)
 
     @admin.action(description=_("Reject"))
     def reject(self, request, queryset):

@@ -7,6 +7,7 @@ Audit actions: payments.refund.requested, payments.refund.approved, payments.ref
 """
 
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from donations.services import gift_delete, gift_save
 from editorial.errors import NotAllowedError
 from editorial.models import AuditEntry
 
-from .errors import PaymentError
+from .errors import PaymentError, RetryablePaymentError
 from .gateway import WeChatPayGateway
 from .models import OnlineOrder, OrderState, Refund, RefundState
 from .services import GiveError, amount_to_fen
@@ -107,8 +108,19 @@ def refund_approve(*, refund: Refund, by, gateway: WeChatPayGateway | None = Non
         refund.decided_by, refund.decided_at = by, timezone.now()
         refund.save(update_fields=["state", "decided_by", "decided_at"])
         _audit(refund, "payments.refund.approved", by, grouped(refund.amount))
-    # Committed before WeChat Pay is asked: an approval is never sent twice (out_refund_no is
-    # also WeChat Pay's idempotency key).
+    # Committed before WeChat Pay is asked: an approval is never decided twice.
+    return refund_send(refund=refund, gateway=gateway)
+
+
+def refund_send(*, refund: Refund, gateway: WeChatPayGateway | None = None) -> Refund:
+    """Ask WeChat Pay for an approved refund (state sent, no WeChat Pay refund id yet) and,
+    once it has answered, store its refund id and reduce the gift, in one transaction.
+
+    Safe to repeat: out_refund_no is WeChat Pay's idempotency key (the same number again gets
+    the first answer, never a second refund). So a timeout or an unreachable WeChat Pay, after
+    which the refund may or may not have been made, leaves the refund sent with the error, for
+    `refunds_resend` to ask again; only a refusal (4xx) marks it failed, which gives its amount
+    back to what may still be refunded."""
     gateway = gateway or WeChatPayGateway()
     order = refund.order
     try:
@@ -120,15 +132,43 @@ def refund_approve(*, refund: Refund, by, gateway: WeChatPayGateway | None = Non
             reason=refund.reason,
             notify_url=settings.WECHATPAY_NOTIFY_URL,
         )
+    except RetryablePaymentError as exc:
+        logger.warning("Refund %s not confirmed, to be sent again: %s", refund.out_refund_no, exc)
+        refund.error = str(exc)[:200]
+        Refund.objects.filter(pk=refund.pk, refund_id="").update(error=refund.error)
+        return refund
     except PaymentError as exc:
         logger.warning("Refund %s refused: %s", refund.out_refund_no, exc)
         refund.state, refund.error = RefundState.FAILED, str(exc)[:200]
-        refund.save(update_fields=["state", "error"])
+        Refund.objects.filter(pk=refund.pk, refund_id="").update(
+            state=refund.state, error=refund.error
+        )
         return refund
-    refund.refund_id = str(answer.get("refund_id", ""))[:64]
-    refund.save(update_fields=["refund_id"])
-    _reduce_gift(order, refund, by)
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().select_related("order").get(pk=refund.pk)
+        if refund.refund_id:
+            return refund  # another run took the answer and reduced the gift
+        refund.refund_id = str(answer.get("refund_id", ""))[:64] or refund.out_refund_no
+        refund.error = ""
+        refund.save(update_fields=["refund_id", "error"])
+        _reduce_gift(refund.order, refund, refund.decided_by)
     return refund
+
+
+def refunds_resend(*, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """The beat's work: send again each approved refund WeChat Pay has not answered (sent, or
+    already notified refunded, without its refund id), approved at least `older_than` ago so
+    that an approval still waiting for its answer is left alone. Returns how many were sent."""
+    due = Refund.objects.filter(
+        state__in=[RefundState.SENT, RefundState.REFUNDED],
+        refund_id="",
+        decided_at__lte=timezone.now() - older_than,
+    ).select_related("order", "decided_by")
+    count = 0
+    for refund in due[:50]:
+        refund_send(refund=refund)
+        count += 1
+    return count
 
 
 def _reduce_gift(order: OnlineOrder, refund: Refund, by) -> None:

@@ -4,8 +4,9 @@ Why a thin client over `requests` + `cryptography` and not wechatpayv3: wechatpa
 no public option for the base URL (its gateway address is a private attribute) and calls
 `requests` directly, so pointing it at the payment emulator, a test double or a proxy would mean
 reaching into its private attributes or running every process behind an HTTPS proxy whose
-certificate it must trust. Its notification helper also checks neither the timestamp's freshness
-nor the amount, appid and mchid against the order, which we must do anyway. What remains is a
+certificate it must trust. It verifies the signature of 2xx answers only, and its notification
+helper checks neither the timestamp's freshness nor the amount, appid and mchid against the
+order, which we must do anyway. What remains is a
 signature over five lines, a signature check over three and AES-GCM: about a hundred lines on
 `cryptography`'s public API (payments/crypto.py), tested against an emulator written
 independently (payments_emulator/). The cost: we follow WeChat Pay's API changes ourselves.

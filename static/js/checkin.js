@@ -1,6 +1,8 @@
 // The door's check-in page: each code is sent without leaving the page (the camera keeps
 // running), the answer replaces the result box. Without this script the form posts and the
-// page answers the same way. The camera is offered where the browser has BarcodeDetector.
+// page answers the same way. The camera reads QR codes with the browser's BarcodeDetector
+// (Chrome on Android) or, elsewhere (iPhone, desktop), the same API from the vendored ponyfill
+// (static/vendor/barcode-detector: ZXing-C++ in WebAssembly, its .wasm served from here).
 (function () {
   "use strict";
   var form = document.getElementById("code-form");
@@ -48,8 +50,8 @@
     if (input.value.trim()) send();
   });
 
-  // The camera: BarcodeDetector reads QR codes in Chrome on Android; elsewhere, or when the
-  // camera is refused or missing, the page says so and the typed code works as before.
+  // The camera: without a QR reader, or when the camera is refused or missing, the page says
+  // so and the typed code works as before.
   var box = document.getElementById("camera");
   var video = document.getElementById("camera-video");
   var start = document.getElementById("camera-start");
@@ -65,11 +67,22 @@
 
   box.hidden = false;
   var media = navigator.mediaDevices && navigator.mediaDevices.getUserMedia;
-  if (!("BarcodeDetector" in window) || !media) {
+  var ponyfill = typeof WebAssembly === "object" && window.BarcodeDetectionAPI;
+  var Detector = window.BarcodeDetector || (ponyfill && ponyfill.BarcodeDetector);
+  if (!Detector || !media) {
     say(box.dataset.unsupported);
     return;
   }
-  var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+  if (!window.BarcodeDetector) {
+    // The ponyfill would fetch its .wasm from a CDN (often unreachable in China): ours instead.
+    ponyfill.setZXingModuleOverrides({
+      locateFile: function (path, prefix) {
+        return /\.wasm$/.test(path) ? box.dataset.wasm : prefix + path;
+      },
+    });
+  }
+  var detector = new Detector({ formats: ["qr_code"] });
+  var failures = 0;
   start.hidden = false;
 
   function scan() {
@@ -87,9 +100,20 @@
           }
         }
       })
-      .catch(function () {})
+      .then(function () {
+        failures = 0;
+      })
+      .catch(function () {
+        // A frame may fail now and then; a reader that never works (its .wasm not loaded) is
+        // said once and the camera stopped, rather than a camera that silently reads nothing.
+        failures += 1;
+        if (failures >= 5) {
+          say(box.dataset.unsupported);
+          close();
+        }
+      })
       .finally(function () {
-        setTimeout(scan, 250);
+        if (stream) setTimeout(scan, 250);
       });
   }
 

@@ -18,6 +18,7 @@ configuration) has nothing left to decide.
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 import opencc
 from django.utils.html import escape
@@ -43,34 +44,35 @@ WORD_MAX_LENGTH = 40
 QUERY_MAX_TERMS = 12
 
 
-class _SimplifiedOf(dict):
-    """{code point: its Simplified character} for str.translate, filled as characters are met.
+# The ideograph blocks folded (unified, extension A, compatibility, extensions B–G).
+_IDEOGRAPHS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x31350))
 
-    One character at a time with OpenCC's Traditional→Simplified table (t2s), not its phrase
-    conversion: a folded text keeps every character where it was, so a match found in the folded
-    text is marked at the same place in the text as written (highlighting), and the index and
-    the query fold alike whatever surrounds a character. The price is the few characters whose
-    Simplified form depends on the word (乾隆 folds to 干隆), identically on both sides.
+
+@cache
+def _folding() -> tuple[dict[int, int], dict[str, str]]:
+    """({code point: its Simplified code point}, {Simplified character: the characters that
+    fold to it}) for every ideograph OpenCC's Traditional→Simplified table (t2s) changes.
+
+    One character at a time, not OpenCC's phrase conversion: a folded text keeps every
+    character where it was, and the index and the query fold alike whatever surrounds a
+    character. The price is the few characters whose Simplified form depends on the word (乾隆
+    folds to 干隆), identically on both sides. Built once per process on first use (one call
+    to OpenCC, about 0.1 s): the characters go one a line, so no phrase spans two.
     """
-
-    def __init__(self):
-        super().__init__()
-        self._converter = opencc.OpenCC("t2s")
-
-    def __missing__(self, code_point: int) -> int:
-        char = chr(code_point)
-        folded = self._converter.convert(char) if _IS_CJK.match(char) else char
-        self[code_point] = ord(folded) if len(folded) == 1 else code_point
-        return self[code_point]
-
-
-_SIMPLIFIED = _SimplifiedOf()
+    chars = [chr(cp) for low, high in _IDEOGRAPHS for cp in range(low, high)]
+    folded = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    table, variants = {}, {}
+    for char, simple in zip(chars, folded, strict=True):
+        if len(simple) == 1 and simple != char:
+            table[ord(char)] = ord(simple)
+            variants[simple] = variants.get(simple, "") + char
+    return table, variants
 
 
 def fold_traditional(text: str) -> str:
     """`text` with each Traditional Chinese character replaced by its Simplified form (校友會 →
     校友会); same length, every other character unchanged."""
-    return text.translate(_SIMPLIFIED)
+    return text.translate(_folding()[0])
 
 
 def normalize(text: str) -> str:
@@ -135,21 +137,31 @@ SNIPPET_LENGTH = 110
 SNIPPET_BEFORE = 24
 
 
+def _either_form(word: str) -> str:
+    """A regular expression of `word` (Simplified, as terms are) that also matches it written
+    in Traditional characters, so a text is marked as written without folding it (a page's
+    snippets would otherwise fold every hit's whole text)."""
+    variants = _folding()[1]
+    return "".join(
+        f"[{re.escape(char)}{variants[char]}]" if char in variants else re.escape(char)
+        for char in word
+    )
+
+
 def _pattern(terms: list[Term]) -> re.Pattern | None:
     words = sorted({term.text for term in terms}, key=len, reverse=True)
     if not words:
         return None
-    return re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
+    return re.compile("|".join(_either_form(word) for word in words), re.IGNORECASE)
 
 
 def _marked(text: str, pattern: re.Pattern | None) -> SafeString:
     if pattern is None:
         return mark_safe(escape(text))  # escaped whole
     parts, last = [], 0
-    # Terms are Simplified; matched in the folded text, marked in the text as written.
-    for match in pattern.finditer(fold_traditional(text)):
+    for match in pattern.finditer(text):
         parts.append(escape(text[last : match.start()]))
-        parts.append(f"<mark>{escape(text[match.start() : match.end()])}</mark>")
+        parts.append(f"<mark>{escape(match.group())}</mark>")
         last = match.end()
     parts.append(escape(text[last:]))
     return mark_safe("".join(parts))  # every piece above is escaped
@@ -165,7 +177,7 @@ def snippet(text: str, terms: list[Term], *, length: int = SNIPPET_LENGTH) -> Sa
     escaped, with the terms in <mark> and … where it was cut."""
     text = " ".join((text or "").split())
     pattern = _pattern(terms)
-    match = pattern.search(fold_traditional(text)) if pattern is not None else None
+    match = pattern.search(text) if pattern is not None else None
     start = 0
     if match is not None and match.start() > SNIPPET_BEFORE:
         start = match.start() - SNIPPET_BEFORE

@@ -6,10 +6,10 @@ no public option for the base URL (its gateway address is a private attribute) a
 reaching into its private attributes or running every process behind an HTTPS proxy whose
 certificate it must trust. It verifies the signature of 2xx answers only, and its notification
 helper checks neither the timestamp's freshness nor the amount, appid and mchid against the
-order, which we must do anyway. What remains is a
-signature over five lines, a signature check over three and AES-GCM: about a hundred lines on
-`cryptography`'s public API (payments/crypto.py), tested against an emulator written
-independently (payments_emulator/). The cost: we follow WeChat Pay's API changes ourselves.
+order, which we must do anyway. What remains is a signature over five lines, a signature check
+over three and AES-GCM: about a hundred lines on `cryptography`'s public API (payments/crypto.py),
+tested against an emulator written independently (payments_emulator/). The cost: we follow
+WeChat Pay's API changes ourselves.
 
 Takes and returns plain data (amounts in integer fen); raises payments.errors.
 """

@@ -278,8 +278,13 @@ def order_query(*, order_id: int, gateway: WeChatPayGateway | None = None) -> On
     if tx is not None and tx.trade_state in ("SUCCESS", "REFUND"):
         try:
             return order_record_payment(transaction_data=tx, via="query")
-        except PaymentMismatchError:
+        except PaymentMismatchError as exc:
+            # Never recorded, and not asked about again (it would be every 30 minutes for
+            # ever): the day's reconciliation lists it as missing for the donations officer.
             logger.error("Queried payment does not match order %s", order.out_trade_no)
+            OnlineOrder.objects.filter(pk=order.pk, state=OrderState.PENDING).update(
+                next_query_at=None, last_error=str(exc)[:200]
+            )
             raise
     expired = timezone.now() >= order.created_at + settings.WECHATPAY_ORDER_TTL
     if tx is not None and tx.trade_state in ("CLOSED", "REVOKED", "PAYERROR"):

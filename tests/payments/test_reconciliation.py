@@ -18,7 +18,13 @@ from payments.reconciliation import (
     reconcile_day,
     reconcile_yesterday,
 )
-from payments.services import Donation, order_create, order_query, order_record_payment
+from payments.services import (
+    Donation,
+    order_create,
+    order_query,
+    order_record_payment,
+    orders_query_late,
+)
 from tests.factories import DonationProjectFactory
 from tests.payments.support import OnlineOrderFactory, transaction_resource
 
@@ -180,3 +186,17 @@ def test_a_day_compared_once_is_not_asked_for_again(pay_emulator):
     pay_emulator.state.set_faults(statement_creating=1)
     assert reconcile_yesterday() is None
     assert Reconciliation.objects.get().error == ""
+
+
+def test_a_queried_payment_that_does_not_match_is_not_asked_about_again(pay_emulator, project):
+    """Nothing is recorded, and the order is left to the officer (the reconciliation lists it
+    as missing) instead of being queried every half hour for ever."""
+    order = _paid_at_wechat(pay_emulator, project, "100.00", record=False)
+    OnlineOrder.objects.filter(pk=order.pk).update(amount_fen=9999, next_query_at=timezone.now())
+    assert orders_query_late() == 1
+    order.refresh_from_db()
+    assert (order.state, order.next_query_at, order.gift_id) == (OrderState.PENDING, None, None)
+    assert "amount 10000 fen, ordered 9999" in order.last_error
+    assert orders_query_late() == 0
+    run = reconcile_day(day=timezone.localdate())
+    assert _kinds(run) == {(DiscrepancyKind.MISSING, order.out_trade_no)}

@@ -109,6 +109,8 @@ class FollowerSyncRun(models.Model):
         verbose_name = _("follower sync")
         verbose_name_plural = _("follower syncs")
         ordering = ["-started_at", "-pk"]
+        # Retention deletes old runs by started_at; the status page reads the latest.
+        indexes = [models.Index(fields=["started_at"], name="audience_fsync_started_at")]
         constraints = [
             models.UniqueConstraint(
                 fields=["status"],

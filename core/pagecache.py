@@ -35,6 +35,10 @@ VERSION_KEY = "pages:version"
 # no longer asked for.
 FRAGMENT_SECONDS = 3600
 CONTENT_APPS = frozenset({"articles", "activities", "donations", "alumni", "editorial"})
+# Rows of those apps that no public page shows: an editor's revisions, the audit trail and
+# review comments. Their saves and deletes leave the cached pages alone (the nightly retention
+# deletes revisions by the thousand: two cache writes each, every page dropped for nothing).
+NOT_PUBLIC = frozenset({"editorial.revision", "editorial.auditentry", "editorial.reviewcomment"})
 _TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _PLACEHOLDER = "\x00csrf\x00"
 
@@ -57,7 +61,7 @@ def pages_changed(**_kwargs) -> None:
 
 def content_saved(sender, **kwargs) -> None:
     """post_save / post_delete receiver: any row of a content app may show on a public page."""
-    if sender._meta.app_label in CONTENT_APPS:
+    if sender._meta.app_label in CONTENT_APPS and sender._meta.label_lower not in NOT_PUBLIC:
         pages_changed()
 
 

@@ -251,3 +251,23 @@ def test_the_nightly_run_prunes_the_inbox(settings):
     InboxMessageFactory(received_at=ago(days=31))
     assert retention_task()["inbox_messages"] == 1
     assert not InboxMessage.objects.exists()
+
+
+def test_pruning_revisions_leaves_the_cached_public_pages_alone(settings):
+    from core.pagecache import pages_version
+
+    settings.RETENTION_REVISIONS_PER_ITEM = 2
+    article = ArticleFactory()
+    revisions_of(article, 5, by=EditorFactory())
+    before = pages_version()
+    assert retention.revisions_prune() == 3
+    assert pages_version() == before
+
+
+def test_deleting_an_article_still_drops_the_cached_pages():
+    from core.pagecache import pages_version
+
+    article = ArticleFactory()
+    before = pages_version()
+    article.delete()
+    assert pages_version() != before

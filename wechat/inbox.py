@@ -7,8 +7,8 @@ CallbackEvents as before, and a follow is welcomed. Nothing else is written or c
 conversations, unread counts and the 48-hour window are worked out when staff read them.
 
 Staff answer with customer-service messages (`inbox_answer`), which WeChat accepts only within
-48 hours of the follower's last interaction; a message that looks like a news tip becomes a
-campus-news draft through editorial.intake (`inbox_message_to_tip`).
+48 hours of the follower's last message, 5 per message; a message that looks like a news tip
+becomes a campus-news draft through editorial.intake (`inbox_message_to_tip`).
 """
 
 import logging
@@ -33,8 +33,13 @@ from .replies import Reply, reply_for_click, reply_for_message, reply_for_subscr
 logger = logging.getLogger(__name__)
 
 MESSAGE_TYPES = ("text", "image", "voice", "video", "shortvideo", "location", "link")
-# CONTRACT §14: customer-service messages only within 48 hours of the last interaction.
+# Customer-service messages (CONTRACT §14, as WeChat has counted them since June 2023, see
+# wechat/README.md): a follower's message allows 5 within 48 hours; a follow, scan or menu
+# click allows 3 within one minute only, which no person answering by hand can use, so only
+# messages open the window here.
 CUSTOM_WINDOW = timedelta(hours=48)
+CUSTOM_ANSWERS_PER_MESSAGE = 5
+CUSTOM_ANSWERS_CODE = 45047
 CONTENT_MAX_CHARS = 4000  # more than a WeChat text holds; anything longer is cut on storing
 FIELD_MAX_CHARS = 1024
 TIP_TITLE_MAX_CHARS = 30
@@ -176,27 +181,34 @@ def conversation_rows(page_rows) -> list[ConversationRow]:
     ]
 
 
-def last_interaction(openid: str) -> datetime | None:
-    """When the follower last wrote, followed, clicked the menu or scanned (our clock)."""
-    last_message = (
+def last_message_at(openid: str) -> datetime | None:
+    """When the follower last wrote to the account (our clock)."""
+    return (
         InboxMessage.objects.filter(openid=openid, direction=MessageDirection.IN)
         .aggregate(at=Max("received_at"))
         .get("at")
     )
-    last_event = (
-        CallbackEvent.objects.filter(from_user=openid)
-        .exclude(event=CallbackEvent.UNSUBSCRIBE)
-        .aggregate(at=Max("received_at"))
-        .get("at")
-    )
-    moments = [m for m in (last_message, last_event) if m]
-    return max(moments) if moments else None
 
 
 def window_closes_at(openid: str) -> datetime | None:
     """When WeChat stops accepting customer-service messages to `openid` (None: never open)."""
-    last = last_interaction(openid)
+    last = last_message_at(openid)
     return last + CUSTOM_WINDOW if last else None
+
+
+def answers_left(openid: str) -> int:
+    """How many more answers WeChat takes before the follower writes again: 5 per message,
+    less those delivered since their latest one (WeChat's count does not add up over several
+    messages; each message sets it back to 5)."""
+    latest = (
+        InboxMessage.objects.filter(openid=openid, direction=MessageDirection.IN)
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    sent = InboxMessage.objects.filter(
+        openid=openid, direction=MessageDirection.OUT, delivered=True, pk__gt=Subquery(latest)
+    ).count()
+    return max(CUSTOM_ANSWERS_PER_MESSAGE - sent, 0)
 
 
 def conversation_mark_read(*, openid: str, upto: int) -> None:
@@ -220,13 +232,16 @@ def inbox_answer(
 ) -> InboxMessage:
     """Send staff's answer (text or an image) as a customer-service message and store it.
 
-    Raises InboxError with a Chinese sentence when the 48-hour window has closed (checked
-    here first and, for a clock that disagrees, mapped from WeChat's 45015), WeChat refuses
-    it or cannot be reached; a failed attempt is stored too, marked undelivered.
+    Raises InboxError with a Chinese sentence when the 48-hour window has closed or the 5
+    answers a message allows are used (both checked here first and, for a count or clock that
+    disagrees, read from WeChat's 45015 / 45047), WeChat refuses it or cannot be reached; a
+    failed attempt is stored too, marked undelivered.
     """
     closes = window_closes_at(openid)
     if closes is None or closes <= timezone.now():
         raise InboxError(str(errors.USER_MESSAGES[errors.CUSTOM_WINDOW_CLOSED_CODE]))
+    if answers_left(openid) <= 0:
+        raise InboxError(str(errors.USER_MESSAGES[CUSTOM_ANSWERS_CODE]))
     gateway = WeChatGateway()
     message = InboxMessage(
         openid=openid,

@@ -267,6 +267,7 @@ class InboxMessageAdmin(admin.ModelAdmin):
             inbox.conversation_mark_read(openid=openid, upto=inbound[-1].pk)
         closes = inbox.window_closes_at(openid)
         window_open = closes is not None and closes > timezone.now()
+        answers_left = inbox.answers_left(openid) if window_open else 0
         card = follower_cards([openid])[openid]
         context = {
             **self.admin_site.each_context(request),
@@ -277,6 +278,7 @@ class InboxMessageAdmin(admin.ModelAdmin):
             "form": form,
             "window_open": window_open,
             "window_closes_at": closes,
+            "answers_left": answers_left,
             "may_answer": self._may_answer(request),
             "may_tip": self._may_answer(request),
         }

@@ -39,9 +39,6 @@ class CallbackEvent(models.Model):
         verbose_name = _("WeChat callback event")
         verbose_name_plural = _("WeChat callback events")
         ordering = ["-received_at", "-pk"]
-        # The 48-hour window of customer-service messages reads a follower's latest event
-        # (wechat.inbox.last_interaction); received_at alone (retention) has its db_index.
-        indexes = [models.Index(fields=["from_user", "received_at"], name="wechat_cbevent_from_at")]
         constraints = [
             models.UniqueConstraint(fields=["dedup_key"], name="wechat_callbackevent_dedup_key")
         ]

@@ -105,7 +105,8 @@ class EmulatorState(
             self.follower_messages: list[dict] = []
             self.custom_messages: list[dict] = []
             self.last_interaction: dict[str, float] = {}
-            self.custom_counts: dict[str, int] = {}
+            self.custom_until: dict[str, float] = {}  # when the open window closes
+            self.custom_left: dict[str, int] = {}  # messages it still allows
             self.menu: dict | None = None
             self.conditional_menus: list[dict] = []
             self.qrcodes: dict[str, dict] = {}
@@ -160,7 +161,7 @@ class EmulatorState(
                 index = self.follower_count
                 self.follower_count += 1
             self.unsubscribed.discard(index)
-            self.touch_follower(index)
+            self.touch_follower(index, message=False)
             self._save()
         self._push_user_event(openid_for(index), "subscribe")
         return openid_for(index)
@@ -268,7 +269,8 @@ class EmulatorState(
             "follower_messages": self.follower_messages,
             "custom_messages": self.custom_messages,
             "last_interaction": self.last_interaction,
-            "custom_counts": self.custom_counts,
+            "custom_until": self.custom_until,
+            "custom_left": self.custom_left,
             "menu": self.menu,
             "conditional_menus": self.conditional_menus,
             "qrcodes": self.qrcodes,
@@ -295,7 +297,8 @@ class EmulatorState(
                 "follower_count", "monthly", "counters", "seq",
                 "menu", "conditional_menus", "qrcodes", "subscribe_optins",
                 "subscribe_messages",
-                "follower_messages", "custom_messages", "last_interaction", "custom_counts",
+                "follower_messages", "custom_messages", "last_interaction", "custom_until",
+                "custom_left",
             ):  # fmt: skip
                 if name in data:
                     setattr(self, name, data[name])

@@ -259,6 +259,69 @@ def test_wechats_45015_is_shown_as_the_closed_window(client, editor, emulator, f
     assert answer.delivered is False and "48" in answer.error
 
 
+def test_the_conversation_says_how_many_answers_are_left(client, editor, emulator, follower):
+    client.force_login(editor)
+    client.post(conversation_url(follower), {"text": "您好"})
+    page = client.get(conversation_url(follower)).content.decode()
+    assert "在粉丝再次留言前还可回复 4 条" in page
+
+
+def test_after_five_answers_the_sixth_is_refused_before_calling_wechat(
+    client, editor, emulator, follower
+):
+    client.force_login(editor)
+    for number in range(5):
+        client.post(conversation_url(follower), {"text": f"第{number + 1}条"})
+    page = client.get(conversation_url(follower)).content.decode()
+    assert 'id="window-closed"' in page and "已回复了微信允许的 5 条" in page
+    response = client.post(conversation_url(follower), {"text": "第6条"}, follow=True)
+    assert "回复次数已达上限" in response.content.decode()
+    assert len(emulator.state.snapshot()["custom_messages"]) == 5
+    assert InboxMessage.objects.filter(direction="out").count() == 5
+
+
+def test_a_new_message_from_the_follower_allows_five_more_answers(
+    client, editor, emulator, follower
+):
+    client.force_login(editor)
+    for number in range(5):
+        client.post(conversation_url(follower), {"text": f"第{number + 1}条"})
+    emulator.state.touch_follower(3)
+    InboxMessageFactory(openid=follower, content="谢谢，还有一个问题")
+    client.post(conversation_url(follower), {"text": "请讲"})
+    assert len(emulator.state.snapshot()["custom_messages"]) == 6
+
+
+def test_wechats_45047_is_shown_as_the_answers_used(client, editor, emulator, follower):
+    # Answers sent from elsewhere (WeChat's own backend) used WeChat's count; ours did not see them.
+    from wechat.gateway import WeChatGateway
+
+    for number in range(5):
+        WeChatGateway().custom_send_text(openid=follower, content=f"后台回复{number}")
+    client.force_login(editor)
+    response = client.post(conversation_url(follower), {"text": "您好"}, follow=True)
+    assert "回复次数已达上限" in response.content.decode()
+    assert InboxMessage.objects.get(direction="out").delivered is False
+
+
+def test_a_follow_or_scan_does_not_reopen_a_closed_window(client, editor, emulator, follower):
+    """WeChat allows 3 messages within a minute of a follow or scan, not 48 hours."""
+    from wechat.models import CallbackEvent
+
+    InboxMessage.objects.update(received_at=timezone.now() - timedelta(hours=49))
+    CallbackEvent.objects.create(
+        dedup_key="scan-1",
+        msg_type="event",
+        event="SCAN",
+        from_user=follower,
+        to_user="gh_test",
+        sent_at=timezone.now() - timedelta(hours=1),
+        received_at=timezone.now() - timedelta(hours=1),
+    )
+    client.force_login(editor)
+    assert 'id="window-closed"' in client.get(conversation_url(follower)).content.decode()
+
+
 def test_a_wechat_fault_is_reported_and_the_answer_kept_as_undelivered(
     client, editor, emulator, follower
 ):

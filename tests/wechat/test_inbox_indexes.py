@@ -1,7 +1,8 @@
 """The inbox reads by time through indexes, not by reading the whole table: retention's batch
-query over InboxMessage (received_at) and the 48-hour window's look-ups of a follower's latest
-message and event. On PostgreSQL with 20,000 messages and events, of which 1% are old; the plan
-of the query as Django ran it has no sequential scan of the table."""
+query over InboxMessage (received_at) and the answer window's look-up of a follower's latest
+message. On PostgreSQL with 20,000 messages, of which 1% are old; the plan of the query as
+Django ran it has no sequential scan of the table. (CallbackEvent.received_at, retention's
+other time column, has had its index since the table was made.)"""
 
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from alumni_cms import retention
 from wechat import inbox
-from wechat.models import CallbackEvent, InboxMessage
+from wechat.models import InboxMessage
 
 pytestmark = pytest.mark.django_db
 ROWS, OLD, FOLLOWERS = 20_000, 200, 2_000
@@ -40,24 +41,8 @@ def full_inbox(postgres_only):
         ),
         batch_size=5000,
     )
-    CallbackEvent.objects.bulk_create(
-        (
-            CallbackEvent(
-                dedup_key=f"idx{n}",
-                msg_type="event",
-                event="CLICK",
-                from_user=f"oIDX{n % FOLLOWERS:024d}",
-                to_user="gh_idx",
-                sent_at=_moment(n),
-                received_at=_moment(n),
-            )
-            for n in range(ROWS)
-        ),
-        batch_size=5000,
-    )
     with connection.cursor() as cursor:
         cursor.execute('ANALYZE "wechat_inboxmessage"')
-        cursor.execute('ANALYZE "wechat_callbackevent"')
 
 
 def plans(captured, table: str, marker: str = "") -> list[str]:
@@ -84,16 +69,10 @@ def test_inbox_retention_finds_old_messages_through_an_index(full_inbox, setting
         assert "wechat_inbox_received_at" in plan, plan
 
 
-def test_the_answer_window_reads_the_followers_latest_message_and_event_through_indexes(
-    full_inbox,
-):
+def test_the_answer_window_reads_the_followers_latest_message_through_an_index(full_inbox):
     with CaptureQueriesContext(connection) as queries:
         assert inbox.window_closes_at(f"oIDX{7:024d}") is not None
-    # By follower first: an index on received_at alone walks everyone's rows to find theirs.
-    for table, index in (
-        ("wechat_inboxmessage", "wechat_inbox_openid_in_at"),
-        ("wechat_callbackevent", "wechat_cbevent_from_at"),
-    ):
-        for plan in plans(queries.captured_queries, table):
-            assert f"Seq Scan on {table}" not in plan, plan
-            assert index in plan, plan
+        assert inbox.answers_left(f"oIDX{7:024d}") == inbox.CUSTOM_ANSWERS_PER_MESSAGE
+    for plan in plans(queries.captured_queries, "wechat_inboxmessage"):
+        assert "Seq Scan on wechat_inboxmessage" not in plan, plan
+        assert "Index" in plan, plan

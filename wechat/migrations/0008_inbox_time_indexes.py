@@ -13,10 +13,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddIndex(
-            model_name='callbackevent',
-            index=models.Index(fields=['from_user', 'received_at'], name='wechat_cbevent_from_at'),
-        ),
-        migrations.AddIndex(
             model_name='inboxmessage',
             index=models.Index(fields=['received_at'], name='wechat_inbox_received_at'),
         ),

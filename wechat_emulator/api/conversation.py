@@ -7,9 +7,11 @@ MsgSignature checked, ToUserName/FromUserName/MsgType checked); an answer WeChat
 is recorded with `reply_error` (WeChat shows the follower "该公众号暂时无法提供服务").
 
 `message/custom/send` answers as WeChat does: 40003 unknown openid, 43004 unfollowed, 45015
-more than 48 hours since the follower's last interaction (message, follow, scan), 45047 after
-CUSTOM_PER_WINDOW messages since that interaction [unconfirmed: 20], 40007 unknown image
-media_id, 44003/45002 empty or too long text, 40008 another msgtype.
+outside the window the follower's last interaction opened, 45047 when its messages are used,
+40007 unknown image media_id, 44003/45002 empty or too long text, 40008 another msgtype.
+The windows are WeChat's since June 2023 (wechat/README.md): a message allows 5 messages
+within 48 hours, a follow or a QR scan 3 within one minute; a new interaction while a window
+is open keeps the longer time and the larger count (they do not add up).
 """
 
 import xml.etree.ElementTree as ET
@@ -18,7 +20,9 @@ from .. import callbacks
 from .common import ApiError, index_of, openid_for
 
 CUSTOM_WINDOW_SECONDS = 48 * 3600
-CUSTOM_PER_WINDOW = 20
+CUSTOM_PER_MESSAGE = 5
+EVENT_WINDOW_SECONDS = 60
+CUSTOM_PER_EVENT = 3
 CUSTOM_TEXT_MAX_BYTES = 2048
 MESSAGE_TYPES = ("text", "image", "voice", "location", "link")
 
@@ -26,10 +30,22 @@ MESSAGE_TYPES = ("text", "image", "voice", "location", "link")
 class ConversationApi:
     """Mixed into EmulatorState: handlers run under its lock and use its data."""
 
-    def touch_follower(self, index: int) -> None:
-        """The follower interacted now (opens WeChat's 48-hour window)."""
-        self.last_interaction[str(index)] = self.now()
-        self.custom_counts[str(index)] = 0
+    def touch_follower(self, index: int, *, message: bool = True) -> None:
+        """The follower interacted now: a message opens WeChat's 48-hour window of 5 answers,
+        an event (`message=False`: follow, scan) one minute of 3."""
+        key, now = str(index), self.now()
+        seconds, count = (
+            (CUSTOM_WINDOW_SECONDS, CUSTOM_PER_MESSAGE)
+            if message
+            else (EVENT_WINDOW_SECONDS, CUSTOM_PER_EVENT)
+        )
+        self.last_interaction[key] = now
+        if now < self.custom_until.get(key, 0):
+            self.custom_until[key] = max(self.custom_until[key], now + seconds)
+            self.custom_left[key] = max(self.custom_left.get(key, 0), count)
+        else:
+            self.custom_until[key] = now + seconds
+            self.custom_left[key] = count
 
     def follower_message(
         self, *, openid: str | None = None, msg_type: str = "text", **fields
@@ -108,10 +124,9 @@ class ConversationApi:
             raise ApiError(40003, "invalid openid")
         if index in self.unsubscribed:
             raise ApiError(43004, "require subscribe")
-        last = self.last_interaction.get(str(index))
-        if last is None or self.now() - last > CUSTOM_WINDOW_SECONDS:
+        if self.now() > self.custom_until.get(str(index), 0):
             raise ApiError(45015, "response out of time limit or subscription is canceled")
-        if self.custom_counts.get(str(index), 0) >= CUSTOM_PER_WINDOW:
+        if self.custom_left.get(str(index), 0) <= 0:
             raise ApiError(45047, "out of response count limit")
         msgtype = data.get("msgtype")
         entry = {"at": self.now(), "touser": touser, "msgtype": msgtype}
@@ -129,7 +144,7 @@ class ConversationApi:
             entry["media_id"] = media_id
         else:
             raise ApiError(40008, "invalid message type")
-        self.custom_counts[str(index)] = self.custom_counts.get(str(index), 0) + 1
+        self.custom_left[str(index)] -= 1
         self.custom_messages.append(entry)
         return {"errcode": 0, "errmsg": "ok"}
 

@@ -130,6 +130,7 @@ class QRCodeApi:
                     raise ValueError(f"{openid} is not a follower")
                 event, key = "SCAN", code["scene"]
             code["scans"] += 1
+            self.touch_follower(index, message=False)
             self._save()
         who = openid_for(index)
         self._push_qrcode_event(who, event, key, code["ticket"])

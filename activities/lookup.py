@@ -3,22 +3,21 @@
 Nothing tells a visitor whether a number holds sign-ups before its code is verified: a code is
 sent to every valid number, whatever it holds, and the answer is the same either way. Codes are
 six digits, kept only as keyed hashes, valid for ACTIVITIES_LOOKUP_CODE_TTL, spent by their use
-and burnt after ACTIVITIES_LOOKUP_CODE_MAX_ATTEMPTS wrong tries; asking for codes is limited
-per number and per client address, and verifying per client address (core.throttle).
+and burnt after ACTIVITIES_LOOKUP_CODE_MAX_ATTEMPTS wrong tries (core.onetime); asking for codes
+is limited per number and per client address, and verifying per client address (core.throttle).
 """
 
 import logging
 import math
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import salted_hmac
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from core.onetime import CodeExpired, CodeNotSent, CodeWrong, OneTimeCodes
 from core.throttle import Throttled, throttle
 
 from .errors import PhoneLookupError
@@ -29,13 +28,11 @@ logger = logging.getLogger(__name__)
 # The channel name code senders know (audience.senders: "phone" or "email").
 PHONE_CHANNEL = "phone"
 
+LOOKUP_CODES = OneTimeCodes(LookupCode, salt="activities.lookup-code", label="Look-up code")
+
 
 def _phone_hash(phone: str) -> str:
     return salted_hmac("activities.lookup-phone", phone, algorithm="sha256").hexdigest()
-
-
-def _code_hash(phone: str, code: str) -> str:
-    return salted_hmac("activities.lookup-code", f"{phone}:{code}", algorithm="sha256").hexdigest()
 
 
 def _throttled(scopes: list[str], limits, message) -> None:
@@ -72,30 +69,21 @@ def lookup_code_send(*, phone: str, client: str) -> None:
             "Please try again in %(minutes)d minutes."
         ),
     )
-    code = f"{secrets.randbelow(10**6):06d}"
-    now = timezone.now()
-    ttl = settings.ACTIVITIES_LOOKUP_CODE_TTL
     # Codes are of no use after their ten minutes: the table keeps a day of them at most,
     # never the hashed number of every visitor since the start.
-    LookupCode.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    LookupCode.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()
     # Only the newest code of a number is ever checked (lookup_code_verify), so this one
     # replaces any earlier code.
-    lookup = LookupCode.objects.create(
-        phone_hash=_phone_hash(phone),
-        code_hash=_code_hash(phone, code),
-        expires_at=now + ttl,
-    )
     try:
-        code_sender().send(
+        lookup = LOOKUP_CODES.send(
+            subject=phone,
+            ttl=settings.ACTIVITIES_LOOKUP_CODE_TTL,
+            sender=code_sender,
             channel=PHONE_CHANNEL,
             destination=phone,
-            code=code,
-            minutes=int(ttl.total_seconds() // 60),
+            fields={"phone_hash": _phone_hash(phone)},
         )
-    except Exception as exc:
-        # The exception text may carry the number: only its type goes into the log.
-        logger.warning("Look-up code %s could not be sent (%s)", lookup.pk, type(exc).__name__)
-        lookup.delete()
+    except CodeNotSent as exc:
         raise PhoneLookupError(
             _("The code could not be sent. Please try again later."), code="delivery"
         ) from exc
@@ -113,33 +101,19 @@ def lookup_code_verify(*, phone: str, code: str, client: str) -> None:
         settings.ACTIVITIES_LOOKUP_VERIFY_IP_LIMITS,
         _("Too many attempts from your network. Please try again in %(minutes)d minutes."),
     )
-    expired = PhoneLookupError(
-        _("This code is no longer valid. Please ask for a new one."), code="expired"
-    )
-    max_attempts = settings.ACTIVITIES_LOOKUP_CODE_MAX_ATTEMPTS
-    with transaction.atomic():
-        lookup = (
-            LookupCode.objects.select_for_update()
-            .filter(phone_hash=_phone_hash(phone), used_at__isnull=True)
-            .order_by("-created_at", "-pk")
-            .first()
+    try:
+        LOOKUP_CODES.verify(
+            LookupCode.objects.filter(phone_hash=_phone_hash(phone)),
+            subject=phone,
+            code=code,
+            max_attempts=settings.ACTIVITIES_LOOKUP_CODE_MAX_ATTEMPTS,
         )
-        if lookup is None or lookup.expires_at <= timezone.now():
-            raise expired
-        if lookup.attempts >= max_attempts:
-            raise expired
-        right = constant_time_compare(lookup.code_hash, _code_hash(phone, code.strip()))
-        if right:
-            lookup.used_at = timezone.now()
-            lookup.save(update_fields=["used_at"])
-        else:
-            lookup.attempts += 1
-            lookup.save(update_fields=["attempts"])
-    # Raised after the commit, so the wrong try stays counted.
-    if not right:
-        left = max_attempts - lookup.attempts
-        if left <= 0:
-            raise expired
+    except CodeExpired:
         raise PhoneLookupError(
-            _("The code is not right. %(left)d tries left.") % {"left": left}, code="invalid"
-        )
+            _("This code is no longer valid. Please ask for a new one."), code="expired"
+        ) from None
+    except CodeWrong as exc:
+        raise PhoneLookupError(
+            _("The code is not right. %(left)d tries left.") % {"left": exc.attempts_left},
+            code="invalid",
+        ) from None

@@ -7,15 +7,14 @@ named by their primary keys.
 """
 
 import logging
-import secrets
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from alumni.models import Alumnus
+from core.onetime import CodeExpired, CodeNotSent, CodeWrong, OneTimeCodes
 from core.throttle import Throttled, throttle
 from wechat.errors import WeChatError
 from wechat.gateway import WeChatGateway
@@ -37,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 CANDIDATES_MAX = 5
 BINDING_FIELD = "wechat"
+
+# A code is tied to the follower's openid: one sent to another follower is no code here.
+BINDING_CODES = OneTimeCodes(BindingCode, salt="audience.binding-code", label="Binding code")
 
 
 def binding_candidates(
@@ -89,12 +91,6 @@ def follower_for_openid(*, openid: str, gateway: WeChatGateway | None = None) ->
     return follower
 
 
-def _code_hash(*, follower: Follower, code: str) -> str:
-    return salted_hmac(
-        "audience.binding-code", f"{follower.openid}:{code}", algorithm="sha256"
-    ).hexdigest()
-
-
 def _rate_limit(scopes: list[str], limits: list[tuple[int, int]], message=None) -> None:
     """Count one request against each scope; raises RateLimitedError when any is spent.
 
@@ -125,28 +121,19 @@ def binding_code_send(*, follower: Follower, alumnus: Alumnus, channel: str) -> 
         [f"code-follower:{follower.pk}", f"code-alumnus:{alumnus.pk}"],
         settings.AUDIENCE_CODE_RATE_LIMITS,
     )
-    code = f"{secrets.randbelow(10**6):06d}"
-    now = timezone.now()
-    with transaction.atomic():
-        BindingCode.objects.filter(follower=follower, used_at__isnull=True).update(expires_at=now)
-        binding = BindingCode.objects.create(
-            follower=follower,
-            alumnus=alumnus,
-            channel=channel,
-            code_hash=_code_hash(follower=follower, code=code),
-            expires_at=now + settings.AUDIENCE_CODE_TTL,
-        )
+    BindingCode.objects.filter(follower=follower, used_at__isnull=True).update(
+        expires_at=timezone.now()
+    )
     try:
-        code_sender().send(
+        binding = BINDING_CODES.send(
+            subject=follower.openid,
+            ttl=settings.AUDIENCE_CODE_TTL,
+            sender=code_sender,
             channel=channel,
             destination=destination,
-            code=code,
-            minutes=int(settings.AUDIENCE_CODE_TTL.total_seconds() // 60),
+            fields={"follower": follower, "alumnus": alumnus, "channel": channel},
         )
-    except Exception as exc:
-        # The exception text may carry the address: only its type goes into the log.
-        logger.warning("Binding code %s could not be sent (%s)", binding.pk, type(exc).__name__)
-        binding.delete()
+    except CodeNotSent as exc:
         raise CodeDeliveryError from exc
     logger.info("Binding code %s sent by %s for alumnus %s", binding.pk, channel, alumnus.pk)
     return binding
@@ -159,36 +146,18 @@ def binding_code_verify(*, follower: Follower, code: str) -> Follower:
     Raises CodeInvalidError (wrong code; `attempts_left`), CodeExpiredError (none sent, expired,
     or AUDIENCE_CODE_MAX_ATTEMPTS wrong tries), AlreadyBoundError or RecordDeletedError.
     """
-    max_attempts = settings.AUDIENCE_CODE_MAX_ATTEMPTS
-    with transaction.atomic():
-        binding = (
-            BindingCode.objects.select_for_update()
-            .filter(follower=follower, used_at__isnull=True)
-            .order_by("-created_at", "-pk")
-            .first()
+    try:
+        return BINDING_CODES.verify(
+            BindingCode.objects.filter(follower=follower),
+            subject=follower.openid,
+            code=code,
+            max_attempts=settings.AUDIENCE_CODE_MAX_ATTEMPTS,
+            on_right=lambda binding: follower_bind(follower=follower, alumnus=binding.alumnus),
         )
-        if binding is None or binding.expires_at <= timezone.now():
-            raise CodeExpiredError
-        if binding.attempts >= max_attempts:
-            raise CodeExpiredError
-        right = constant_time_compare(
-            binding.code_hash, _code_hash(follower=follower, code=code.strip())
-        )
-        if right:
-            binding.used_at = timezone.now()
-            binding.save(update_fields=["used_at"])
-            follower = follower_bind(follower=follower, alumnus=binding.alumnus)
-        else:
-            binding.attempts += 1
-            binding.save(update_fields=["attempts"])
-    if not right:
-        # Raised after the commit, so the wrong attempt stays counted.
-        logger.info("Wrong binding code for follower %s", follower.pk)
-        left = max_attempts - binding.attempts
-        if left <= 0:
-            raise CodeExpiredError
-        raise CodeInvalidError(attempts_left=left)
-    return follower
+    except CodeExpired:
+        raise CodeExpiredError from None
+    except CodeWrong as exc:
+        raise CodeInvalidError(attempts_left=exc.attempts_left) from None
 
 
 def follower_bind(*, follower: Follower, alumnus: Alumnus, by=None) -> Follower:

@@ -165,6 +165,14 @@ def test_code_sender_is_pluggable(alumnus, settings):
     assert len(SENT[0]["code"]) == 6
 
 
+def test_a_code_records_the_channel_it_was_sent_by(alumnus, settings):
+    settings.AUDIENCE_CODE_SENDER = "tests.audience.support.RecordingSender"
+
+    binding_code_send(follower=FollowerFactory(), alumnus=alumnus, channel=Channel.PHONE)
+
+    assert BindingCode.objects.get().channel == Channel.PHONE
+
+
 def test_oauth_return_with_a_foreign_state_is_refused(client, emulator):
     client.get("/me/")
 

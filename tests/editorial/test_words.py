@@ -170,6 +170,13 @@ def test_the_login_lockout_tables_are_named_in_chinese_in_the_admin(client, offi
     assert "Access logs" not in html
 
 
+def test_the_filter_column_reads_an_zhuangtai(client, office_admin):
+    client.force_login(office_admin)
+    html = client.get(reverse("admin:articles_article_changelist")).content.decode()
+    assert re.search(r"<summary>\s*按状态\s*</summary>", html)
+    assert "以 状态" not in html
+
+
 def test_the_change_form_title_reads_xiugai_and_the_type_without_a_space(client, lin):
     article = ArticleFactory(created_by=lin, title="校友返校日")
     client.force_login(lin)

@@ -55,6 +55,7 @@ def test_an_editor_answers_a_follower_who_wrote_through_wechat(open_page, emulat
 
     expect(page.locator(".messagelist")).to_contain_text("回复已发送给粉丝")
     expect(page.locator(".msg.out")).to_contain_text("上午九点在东门集合，欢迎回家！")
+    expect(page.locator("#answers-left")).to_have_text("在粉丝再次留言前还可回复 4 条。")
     page.screenshot(path=RESULTS / "inbox-conversation.png", full_page=True)
     [sent] = emulator.state.snapshot()["custom_messages"]
     assert (sent["touser"], sent["content"]) == (openid, "上午九点在东门集合，欢迎回家！")

@@ -184,6 +184,19 @@ def test_csv_export_has_chinese_headers_a_row_per_answer_and_no_live_formula(sta
     assert len(rows) == 2
 
 
+def test_export_of_an_anonymous_survey_has_no_name_columns(staff_client, survey):
+    survey.respondents = "anonymous"
+    survey.save(update_fields=["respondents"])
+    answer(survey, None, 现居城市="深圳", 建议="@SUM(A1)")
+
+    response = staff_client.get(reverse("admin:surveys_survey_export_csv", args=[survey.pk]))
+
+    rows = csv_rows(response)
+    assert rows[0][2] == "现居城市"
+    assert rows[1][2] == "深圳"
+    assert rows[1][rows[0].index("建议")] == "'@SUM(A1)"
+
+
 def test_csv_export_follows_the_filter(staff_client, survey):
     answer(survey, AlumnusFactory(class_year=1999), 现居城市="北京")
     answer(survey, AlumnusFactory(class_year=2010), 现居城市="上海")
@@ -213,7 +226,14 @@ def xlsx_rows(response):
 
 def test_excel_export_has_chinese_headers_numbers_and_the_filter(staff_client, survey):
     answer(survey, AlumnusFactory(name="李娜", class_year=1999), 现居城市="北京")
-    answer(survey, AlumnusFactory(name="王芳", class_year=2010), 现居城市="上海", 满意度=4)
+    answer(
+        survey,
+        AlumnusFactory(name="王芳", class_year=2010),
+        现居城市="上海",
+        满意度=4,
+        愿意担任导师吗=True,
+        感兴趣的活动=["讲座", "运动"],
+    )
 
     response = staff_client.get(
         reverse("admin:surveys_survey_export_xlsx", args=[survey.pk]) + "?class_year_from=2005"
@@ -228,6 +248,10 @@ def test_excel_export_has_chinese_headers_numbers_and_the_filter(staff_client, s
     assert rows[1][2:4] == ("王芳", 2010)
     assert rows[1][rows[0].index("现居城市")] == "上海"
     assert rows[1][rows[0].index("满意度")] == 4
+    assert rows[1][rows[0].index("感兴趣的活动")] == "讲座; 运动"
+    assert rows[1][rows[0].index("建议")] is None
+    with translation.override("zh-hans"):
+        assert rows[1][rows[0].index("愿意担任导师吗")] == gettext("Yes") == "是"
 
 
 @pytest.mark.parametrize(

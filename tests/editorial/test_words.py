@@ -168,6 +168,8 @@ def test_the_login_lockout_tables_are_named_in_chinese_in_the_admin(client, offi
         assert f">{name}</a>" in html
     assert "Access attempts" not in html
     assert "Access logs" not in html
+    assert ">登录锁定</a>" in html
+    assert ">Axes</a>" not in html
 
 
 def test_the_filter_column_reads_an_zhuangtai(client, office_admin):

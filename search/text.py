@@ -56,13 +56,18 @@ def _folding() -> tuple[dict[int, int], dict[str, str]]:
     One character at a time, not OpenCC's phrase conversion: a folded text keeps every
     character where it was, and the index and the query fold alike whatever surrounds a
     character. The price is the few characters whose Simplified form depends on the word (乾隆
-    folds to 干隆), identically on both sides. Built once per process on first use (one call
-    to OpenCC, about 0.1 s): the characters go one a line, so no phrase spans two.
+    folds to 干隆), identically on both sides. Built once per process on first use (two calls
+    to OpenCC, about 0.2 s): the characters go one a line, so no phrase spans two.
     """
     chars = [chr(cp) for low, high in _IDEOGRAPHS for cp in range(low, high)]
-    folded = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    text = "\n".join(chars)
+    folded = opencc.OpenCC("t2s").convert(text).split("\n")
+    # Hong Kong's own forms that t2s leaves alone (衞生, 枱, 敍): its hk2s table, for those only.
+    hong_kong = opencc.OpenCC("hk2s").convert(text).split("\n")
     table, variants = {}, {}
-    for char, simple in zip(chars, folded, strict=True):
+    for char, simple, hk_simple in zip(chars, folded, hong_kong, strict=True):
+        if simple == char:
+            simple = hk_simple
         if len(simple) == 1 and simple != char:
             table[ord(char)] = ord(simple)
             variants[simple] = variants.get(simple, "") + char

@@ -91,3 +91,7 @@ def test_a_snippet_is_cut_around_a_match_in_traditional_text():
     html = snippet(text, query_terms("台湾"))
     assert "<mark>臺灣</mark>校友會" in html
     assert html.startswith("…")
+
+
+def test_hong_kong_forms_are_folded_too():
+    assert index_tokens("衞生") == index_tokens("卫生") == "卫生 生"

@@ -223,6 +223,15 @@ class RefundAdmin(admin.ModelAdmin):
     list_filter = ("state",)
     raw_id_fields = ("order",)
     actions = ["approve", "reject"]
+    # A refund's own page (view only): where it stands, who decided, WeChat Pay's answer.
+    detail_fields = ("out_refund_no", "order", "amount_yuan", "reason", "state", "requested_by",
+                     "requested_at", "decided_by", "decided_at", "refund_id", "error")  # fmt: skip
+
+    def get_fields(self, request, obj=None):
+        return self.detail_fields if obj else ("order", "amount", "reason")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.detail_fields if obj else ()
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)

@@ -138,7 +138,9 @@ class ReconciliationAdmin(ReadOnlyAdmin):
     list_display = ("bill_date", "bill_count", "bill_sum", "recorded_count", "recorded_sum",
                     "open_differences", "error")  # fmt: skip
     inlines = [DiscrepancyInline]
-    exclude = ("bill_total_fen", "recorded_total_fen")
+    fields = ("bill_date", "checked_at", "bill_count", "bill_sum", "recorded_count",
+              "recorded_sum", "error")  # fmt: skip
+    readonly_fields = ("bill_sum", "recorded_sum")
 
     @admin.display(description=_("bill total"))
     def bill_sum(self, obj):
@@ -160,15 +162,33 @@ class ReconciliationAdmin(ReadOnlyAdmin):
         return obj.open_count
 
 
+class DiscrepancyForm(forms.ModelForm):
+    """Resolving a difference: the note is required, checked before anything is saved (the
+    service checks it again), so a refusal is the form's error, not a message beside a
+    "changed successfully"."""
+
+    class Meta:
+        model = Discrepancy
+        fields = ("resolution",)
+
+    def clean_resolution(self):
+        note = self.cleaned_data["resolution"].strip()
+        if not note:
+            raise forms.ValidationError(_("Say how the difference was resolved."))
+        return note
+
+
 @admin.register(Discrepancy)
 class DiscrepancyAdmin(admin.ModelAdmin):
-    list_display = ("kind", "out_trade_no", "reconciliation", "resolved_at", "resolved_by")
+    form = DiscrepancyForm
+    list_display = ("kind", "out_trade_no", "day", "resolved_at", "resolved_by")
     list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
+    list_select_related = ("reconciliation", "resolved_by")
     search_fields = ("out_trade_no", "transaction_id")
-    fields = ("reconciliation", "kind", "out_trade_no", "transaction_id", "order",
-              "bill_fen", "recorded_fen", "resolution", "resolved_at", "resolved_by")  # fmt: skip
-    readonly_fields = ("reconciliation", "kind", "out_trade_no", "transaction_id", "order",
-                       "bill_fen", "recorded_fen", "resolved_at", "resolved_by")  # fmt: skip
+    fields = ("day", "kind", "out_trade_no", "transaction_id", "order", "bill", "recorded",
+              "resolution", "resolved_at", "resolved_by")  # fmt: skip
+    readonly_fields = ("day", "kind", "out_trade_no", "transaction_id", "order", "bill",
+                       "recorded", "resolved_at", "resolved_by")  # fmt: skip
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -176,10 +196,28 @@ class DiscrepancyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # Resolving is the donations officer's (discrepancy_resolve checks the same).
+        return super().has_change_permission(request, obj) and request.user.has_perm(
+            "donations.change_gift"
+        )
+
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.resolved_at is not None:
             return (*self.readonly_fields, "resolution")
         return self.readonly_fields
+
+    @admin.display(description=_("bill date"), ordering="reconciliation__bill_date")
+    def day(self, obj):
+        return obj.reconciliation.bill_date
+
+    @admin.display(description=_("in the bill"))
+    def bill(self, obj):
+        return _yuan_of_fen(obj.bill_fen)
+
+    @admin.display(description=_("recorded"))
+    def recorded(self, obj):
+        return _yuan_of_fen(obj.recorded_fen)
 
     def save_model(self, request, obj, form, change):
         # Resolving is a service (note required, audit entry), never a bare save.

@@ -164,6 +164,17 @@ def test_a_liaison_may_not_see_results(client, survey):
     assert client.get(results_url(survey)).status_code in (302, 403)
 
 
+@pytest.mark.parametrize("name", ["export_csv", "export_xlsx"])
+def test_a_liaison_may_not_export_the_answers(client, survey, name):
+    answer(survey, AlumnusFactory(name="李娜"), 现居城市="上海")
+    client.force_login(LiaisonFactory(is_staff=True))
+
+    response = client.get(reverse(f"admin:surveys_survey_{name}", args=[survey.pk]))
+
+    assert response.status_code in (302, 403)
+    assert not response.streaming
+
+
 def csv_rows(response):
     body = b"".join(response.streaming_content)
     assert body.startswith("\ufeff".encode())

@@ -16,6 +16,7 @@ callers escape formulas first (core.spreadsheet.escape_formula): nothing here is
 import zipfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from math import isfinite
 from xml.sax.saxutils import quoteattr
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -92,7 +93,13 @@ def _row(number: int, values, columns: list[str], style: str) -> str:
     for column, value in zip(columns, values, strict=False):
         if value is None or value == "":
             continue
-        if type(value) in (int, float, Decimal):
+        kind = type(value)
+        # NaN and infinity have no place in a cell's number: they go as text.
+        if (
+            kind is int
+            or (kind is float and isfinite(value))
+            or (kind is Decimal and value.is_finite())
+        ):
             cells.append(f'<c r="{column}{number}"{style}><v>{value}</v></c>')
         else:
             cells.append(

@@ -31,6 +31,19 @@ def test_cells_read_back_as_written_numbers_as_numbers():
     ]
 
 
+def test_numbers_that_are_not_finite_are_written_as_text():
+    rows = [["数"], [Decimal("NaN")], [float("inf")], [Decimal("-Infinity")], [True]]
+
+    sheet = read(stream_xlsx(rows))
+
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [
+        "NaN",
+        "inf",
+        "-Infinity",
+        "True",
+    ]
+
+
 def test_markup_and_spaces_in_text_stay_text():
     rows = [["建议"], ["<b>a & b</b>"], ["  两个空格  "], ["第一行\n第二行"]]
 

@@ -60,7 +60,9 @@ def backup_create(*, target: Path, db: dict, media_root: Path) -> Path:
             break
         folder = Path(target) / f"alumni-cms-{stamp:%Y%m%d-%H%M%S}-{n}"
     partial = folder.with_name(folder.name + ".partial")
-    partial.mkdir(parents=True)
+    # The database holds alumni's personal data: the backup is the service user's alone.
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.mkdir(mode=0o700)
     try:
         engine = _engine(db)
         if engine == "postgresql":
@@ -84,6 +86,8 @@ def backup_create(*, target: Path, db: dict, media_root: Path) -> Path:
             },
         }
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        for path in partial.iterdir():
+            path.chmod(0o600)
         # A folder without `.partial` is a finished backup, whatever happens after this line.
         partial.rename(folder)
     except BaseException:
@@ -133,10 +137,14 @@ def backup_restore(
     if media_used and not replace:
         raise BackupError(f"the media folder {media_root} is not empty (--replace to replace it)")
     if engine == "postgresql":
-        if _pg_has_tables(db) and not replace:
+        has_tables = _pg_has_tables(db)
+        if has_tables and not replace:
             raise BackupError(
                 f"the database {db['NAME']} already has tables (--replace to replace them)"
             )
+        if has_tables:
+            # The backup's schema as it was: a table only a newer migration made goes too.
+            _pg_tables_drop(db, _pg_tables_not_in_dump(db, folder / PG_DUMP))
         _pg_restore(db, folder / PG_DUMP)
     else:
         if str(db["NAME"]) == ":memory:" or str(db["NAME"]).startswith("file:"):
@@ -224,7 +232,8 @@ def _pg_env(db: dict, *, name: str | None = None) -> dict:
     return env
 
 
-def _run(args: list[str], *, env: dict) -> None:
+def _run(args: list[str], *, env: dict) -> str:
+    """Run a PostgreSQL client tool; its standard output. Raises BackupError."""
     try:
         done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     except FileNotFoundError as exc:
@@ -233,6 +242,7 @@ def _run(args: list[str], *, env: dict) -> None:
         ) from exc
     if done.returncode != 0:
         raise BackupError(f"{args[0]} failed: {done.stderr.strip()[-2000:]}")
+    return done.stdout
 
 
 def _pg_dump(db: dict, path: Path) -> None:
@@ -285,6 +295,45 @@ def _pg_create_database(db: dict) -> None:
     try:
         with conn.cursor() as cur:
             cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+    finally:
+        conn.close()
+
+
+def _pg_tables_not_in_dump(db: dict, dump: Path) -> list[tuple[str, str]]:
+    """The database's tables (schema, name) that the dump does not hold: made by migrations
+    newer than the backup. --clean leaves them, and `migrate` would then fail to create them."""
+    import psycopg2
+
+    listing = _run(["pg_restore", "--list", str(dump)], env=_pg_env(db))
+    in_dump = set()
+    for line in listing.splitlines():
+        # "215; 1259 16400 TABLE public articles_article postgres"
+        parts = line.split()
+        if not line.startswith(";") and len(parts) >= 6 and parts[3] == "TABLE":
+            in_dump.add((parts[4], parts[5]))
+    conn = psycopg2.connect(**_pg_connect_args(db))
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN "
+                "('pg_catalog', 'information_schema')"
+            )
+            return sorted(row for row in cur.fetchall() if row not in in_dump)
+    finally:
+        conn.close()
+
+
+def _pg_tables_drop(db: dict, tables: list[tuple[str, str]]) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    conn = psycopg2.connect(**_pg_connect_args(db))
+    try:
+        with conn, conn.cursor() as cur:
+            for schema, name in tables:
+                cur.execute(
+                    sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(schema, name))
+                )
     finally:
         conn.close()
 

@@ -248,3 +248,35 @@ def test_restore_command_with_an_unreadable_folder_is_a_clear_message(tmp_path):
 
     with pytest.raises(CommandError, match="恢复失败.*manifest.json"):
         call_command("restore", str(tmp_path / "nothing"), media_root=str(tmp_path / "m"))
+
+
+def test_restore_with_replace_drops_a_table_the_backup_does_not_hold(
+    tmp_path, office_data, restored_db
+):
+    """A table a newer migration made (an upgrade that went wrong) does not outlive the
+    restore: `migrate` must be able to make it again."""
+    folder = backup_create(
+        target=tmp_path / "backups", db=connection.settings_dict, media_root=settings.MEDIA_ROOT
+    )
+    backup_restore(folder=folder, db=restored_db, media_root=tmp_path / "restored-media")
+    with connections["restored"].cursor() as cursor:
+        cursor.execute("CREATE TABLE later_feature (id integer PRIMARY KEY)")
+    connections["restored"].close()
+
+    backup_restore(
+        folder=folder, db=restored_db, media_root=tmp_path / "restored-media", replace=True
+    )
+
+    tables = connections["restored"].introspection.table_names()
+    connections["restored"].close()
+    assert "later_feature" not in tables
+    assert "articles_article" in tables
+    assert Gift.objects.using("restored").get().donor_name == "陈思远"
+
+
+def test_the_backup_is_readable_by_its_owner_only(tmp_path, office_data):
+    folder = backup_create(
+        target=tmp_path / "backups", db=connection.settings_dict, media_root=settings.MEDIA_ROOT
+    )
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert {path.stat().st_mode & 0o777 for path in folder.iterdir()} == {0o600}

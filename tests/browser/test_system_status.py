@@ -37,3 +37,46 @@ def test_office_admin_reads_the_system_status(open_page):
     expect(page.locator("#media-usage")).to_contain_text("媒体文件夹大小")
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=RESULTS / "system-status.png", full_page=True)
+
+
+@pytest.fixture
+def installed_long_ago():
+    """Migrations applied a month ago (a site past its first night), put back afterwards: this
+    test commits, and later tests must see a fresh install again."""
+    from datetime import timedelta
+
+    from django.db.migrations.recorder import MigrationRecorder
+    from django.utils import timezone
+
+    applied = dict(MigrationRecorder.Migration.objects.values_list("pk", "applied"))
+    MigrationRecorder.Migration.objects.update(applied=timezone.now() - timedelta(days=30))
+    yield
+    for pk, moment in applied.items():
+        MigrationRecorder.Migration.objects.filter(pk=pk).update(applied=moment)
+
+
+def test_office_admin_sees_the_follower_sync_overdue(open_page, installed_long_ago):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from audience.models import FollowerSyncRun, SyncStatus
+    from stats.models import WeChatSyncedDay
+
+    FollowerSyncRun.objects.create(
+        status=SyncStatus.FINISHED,
+        started_at=timezone.now() - timedelta(days=3),
+        finished_at=timezone.now() - timedelta(days=3),
+    )
+    WeChatSyncedDay.objects.create(day=timezone.localdate())
+    heartbeat_record(source=SCHEDULER)
+    page = open_page()
+    log_in_to_admin(page, OfficeAdminFactory())
+
+    page.goto("/admin/status/")
+
+    expect(page.locator("#follower-sync-overdue")).to_have_text("逾期未完成")
+    expect(page.locator("#problems")).to_contain_text("粉丝同步至今没有完成")
+    expect(page.locator("#datacube-sync-overdue")).to_have_count(0)
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=RESULTS / "system-status-overdue.png", full_page=True)

@@ -108,6 +108,22 @@ def test_a_wechat_picture_sent_over_http_is_kept_as_its_https_link(client, edito
     )
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://mmbiz.qpic.cn.evil.example/a.jpg",
+        "http://mmbiz.qpic.cn@evil.example/a.jpg",
+        "http://mmbiz.qpic.cn/@evil.example/a.jpg",
+        "http://mmbiz.qpic.cn:8080/a.jpg",
+        "http://evil.example/mmbiz.qpic.cn/a.jpg",
+        "http://mp.weixin.qq.com/s/abc",
+    ],
+)
+def test_only_wechats_picture_host_is_upgraded_to_https(client, url):
+    post(client, message_xml("image", PicUrl=url, MediaId="M"))
+    assert InboxMessage.objects.get().data["pic_url"] == ""
+
+
 @pytest.fixture
 def tip(client, editor):
     """A follower's `<script>` message turned into a news draft through the inbox's button,

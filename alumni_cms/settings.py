@@ -687,14 +687,14 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
 # The system status page (/admin/status/) calls a push "stuck" when it has not reached a final
 # state this long after its last change, and a sync when it shows no progress for this long.
 OPS_STUCK_AFTER = timedelta(minutes=env.int("OPS_STUCK_AFTER_MINUTES", default=30))
-# The disk holding MEDIA_ROOT this full (percent, as measured every 30 minutes) is a problem
-# for the status page and the office admins' mail (once a day while it lasts).
-OPS_DISK_ALERT_PERCENT = env.int("OPS_DISK_ALERT_PERCENT", default=90)
-# Whether MEDIA_ROOT is on storage every web host and worker sees (true), or the deployment is
 # The nightly follower sync and the daily reading-statistics sync are overdue (status page,
 # `manage.py status`, mail) when they have not succeeded this long after their scheduled time
 # (their retries take up to an hour).
 OPS_SYNC_OVERDUE_AFTER = timedelta(minutes=env.int("OPS_SYNC_OVERDUE_MINUTES", default=180))
+# The disk holding MEDIA_ROOT this full (percent, as measured every 30 minutes) is a problem
+# for the status page and the office admins' mail (once a day while it lasts).
+OPS_DISK_ALERT_PERCENT = env.int("OPS_DISK_ALERT_PERCENT", default=90)
+# Whether MEDIA_ROOT is on storage every web host and worker sees (true), or the deployment is
 # one host (false). Unset with DEBUG off, `check --deploy` warns (alumni_cms.W004).
 MEDIA_ROOT_SHARED = env.bool("MEDIA_ROOT_SHARED", default=None)
 # Retention (alumni_cms/retention.py, nightly): rows older than this many days are deleted in

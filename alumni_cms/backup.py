@@ -29,6 +29,7 @@ from pathlib import Path
 import django
 from django.conf import settings
 from django.db.migrations.recorder import MigrationRecorder
+from django.utils.translation import gettext as _
 
 MANIFEST = "manifest.json"
 MEDIA_ARCHIVE = "media.tar.gz"
@@ -103,15 +104,23 @@ def backup_verify(folder: Path) -> dict:
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
     except (OSError, ValueError) as exc:
-        raise BackupError(f"{folder} holds no readable {MANIFEST}: {exc}") from exc
+        raise BackupError(
+            _("%(folder)s holds no readable %(file)s: %(error)s")
+            % {"folder": folder, "file": MANIFEST, "error": exc}
+        ) from exc
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"{folder}: unknown backup format {manifest.get('format')!r}")
+        raise BackupError(
+            _("%(folder)s: unknown backup format %(format)r")
+            % {"folder": folder, "format": manifest.get("format")}
+        )
     for name, expected in manifest["files"].items():
         path = folder / name
         if not path.is_file():
-            raise BackupError(f"{path} is missing")
+            raise BackupError(_("%(path)s is missing") % {"path": path})
         if _file_facts(path) != expected:
-            raise BackupError(f"{path} does not match the manifest (changed or truncated)")
+            raise BackupError(
+                _("%(path)s does not match the manifest (changed or truncated)") % {"path": path}
+            )
     return manifest
 
 
@@ -131,16 +140,21 @@ def backup_restore(
     engine = _engine(db)
     if manifest["database"]["engine"] != engine:
         raise BackupError(
-            f"the backup holds a {manifest['database']['engine']} database; the target is {engine}"
+            _("the backup holds a %(backup)s database; the target is %(target)s")
+            % {"backup": manifest["database"]["engine"], "target": engine}
         )
     media_used = media_root.exists() and any(media_root.iterdir())
     if media_used and not replace:
-        raise BackupError(f"the media folder {media_root} is not empty (--replace to replace it)")
+        raise BackupError(
+            _("the media folder %(folder)s is not empty (--replace to replace it)")
+            % {"folder": media_root}
+        )
     if engine == "postgresql":
         has_tables = _pg_has_tables(db)
         if has_tables and not replace:
             raise BackupError(
-                f"the database {db['NAME']} already has tables (--replace to replace them)"
+                _("the database %(name)s already has tables (--replace to replace them)")
+                % {"name": db["NAME"]}
             )
         if has_tables:
             # The backup's schema as it was: a table only a newer migration made goes too.
@@ -148,10 +162,13 @@ def backup_restore(
         _pg_restore(db, folder / PG_DUMP)
     else:
         if str(db["NAME"]) == ":memory:" or str(db["NAME"]).startswith("file:"):
-            raise BackupError("a SQLite database is restored into a file; name its path")
+            raise BackupError(_("a SQLite database is restored into a file; name its path"))
         target = Path(db["NAME"])
         if _sqlite_has_tables(target) and not replace:
-            raise BackupError(f"the database {target} already has tables (--replace to replace it)")
+            raise BackupError(
+                _("the database %(name)s already has tables (--replace to replace them)")
+                % {"name": target}
+            )
         _sqlite_restore(folder / SQLITE_COPY, target)
     count = _media_extract(folder / MEDIA_ARCHIVE, media_root)
     behind = _migrations_behind(manifest["migrations"])
@@ -163,7 +180,9 @@ def backup_restore(
 def _engine(db: dict) -> str:
     engine = db["ENGINE"].rsplit(".", 1)[-1]
     if engine not in ("postgresql", "sqlite3"):
-        raise BackupError(f"backups support PostgreSQL and SQLite, not {db['ENGINE']}")
+        raise BackupError(
+            _("backups support PostgreSQL and SQLite, not %(engine)s") % {"engine": db["ENGINE"]}
+        )
     return engine
 
 
@@ -215,7 +234,7 @@ def _alias_for(db: dict) -> str:
     for alias in connections:
         if connections[alias].settings_dict is db or connections[alias].settings_dict == db:
             return alias
-    raise BackupError("the database to back up is not one of the project's connections")
+    raise BackupError(_("the database to back up is not one of the project's connections"))
 
 
 def _pg_env(db: dict, *, name: str | None = None) -> dict:
@@ -238,10 +257,13 @@ def _run(args: list[str], *, env: dict) -> str:
         done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     except FileNotFoundError as exc:
         raise BackupError(
-            f"{args[0]} is not installed (apt-get install postgresql-client)"
+            _("%(tool)s is not installed (apt-get install postgresql-client)") % {"tool": args[0]}
         ) from exc
     if done.returncode != 0:
-        raise BackupError(f"{args[0]} failed: {done.stderr.strip()[-2000:]}")
+        raise BackupError(
+            _("%(tool)s failed: %(error)s")
+            % {"tool": args[0], "error": done.stderr.strip()[-2000:]}
+        )
     return done.stdout
 
 
@@ -259,7 +281,9 @@ def _pg_has_tables(db: dict) -> bool:
         if "does not exist" in str(exc):
             _pg_create_database(db)
             return False
-        raise BackupError(f"cannot connect to {db['NAME']}: {exc}") from exc
+        raise BackupError(
+            _("cannot connect to %(name)s: %(error)s") % {"name": db["NAME"], "error": exc}
+        ) from exc
     try:
         with conn.cursor() as cur:
             cur.execute(
@@ -379,7 +403,9 @@ def _sqlite_has_tables(path: Path) -> bool:
     try:
         return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"{path} exists and is not a SQLite database") from exc
+        raise BackupError(
+            _("%(path)s exists and is not a SQLite database") % {"path": path}
+        ) from exc
     finally:
         conn.close()
 

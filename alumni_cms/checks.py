@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.utils.translation import gettext as _
 
 from wechat.constants import EMULATOR_TOKEN
 
@@ -37,11 +38,15 @@ def production_settings_check(app_configs=None, **kwargs) -> list[Error]:
     if settings.WECHAT_EMULATOR or _emulator_address(settings.WECHAT_API_BASE_URL):
         errors.append(
             Error(
-                "The bundled WeChat emulator is on (WECHAT_EMULATOR, or WECHAT_API_BASE_URL is "
-                "its address) while DEBUG is off: nothing reaches WeChat.",
-                hint="Set WECHAT_EMULATOR=false, unset WECHAT_API_BASE_URL (or point it at "
-                "WeChat or your proxy) and set the account's WECHAT_APP_ID, WECHAT_APP_SECRET "
-                "and WECHAT_TOKEN.",
+                _(
+                    "The bundled WeChat emulator is on (WECHAT_EMULATOR, or WECHAT_API_BASE_URL "
+                    "is its address) while DEBUG is off: nothing reaches WeChat."
+                ),
+                hint=_(
+                    "Set WECHAT_EMULATOR=false, unset WECHAT_API_BASE_URL (or point it at "
+                    "WeChat or your proxy) and set the account's WECHAT_APP_ID, "
+                    "WECHAT_APP_SECRET and WECHAT_TOKEN."
+                ),
                 id="alumni_cms.E001",
             )
         )
@@ -49,9 +54,12 @@ def production_settings_check(app_configs=None, **kwargs) -> list[Error]:
         if _unusable(getattr(settings, name)):
             errors.append(
                 Error(
-                    f"{name} is empty, the emulator's or a placeholder.",
-                    hint=f"Set {name} to the value of the Official Account's console "
-                    "(mp.weixin.qq.com, 设置与开发 → 基本配置).",
+                    _("%(name)s is empty, the emulator's or a placeholder.") % {"name": name},
+                    hint=_(
+                        "Set %(name)s to the value of the Official Account's console "
+                        "(mp.weixin.qq.com, 设置与开发 → 基本配置)."
+                    )
+                    % {"name": name},
                     id=f"alumni_cms.E00{number}",
                 )
             )
@@ -59,39 +67,51 @@ def production_settings_check(app_configs=None, **kwargs) -> list[Error]:
     if aes_key and not AES_KEY.fullmatch(aes_key):
         errors.append(
             Error(
-                "WECHAT_ENCODING_AES_KEY is not a 43-character EncodingAESKey.",
-                hint="Copy WECHAT_ENCODING_AES_KEY from the Official Account's console "
-                "(43 letters and digits), or leave it empty for plaintext callbacks.",
+                _("WECHAT_ENCODING_AES_KEY is not a 43-character EncodingAESKey."),
+                hint=_(
+                    "Copy WECHAT_ENCODING_AES_KEY from the Official Account's console "
+                    "(43 letters and digits), or leave it empty for plaintext callbacks."
+                ),
                 id="alumni_cms.E005",
             )
         )
     if _secret_key_generated() or PLACEHOLDER in settings.SECRET_KEY:
         errors.append(
             Error(
-                "SECRET_KEY is not set in the environment (the one in DATA_DIR/.secret is a "
-                "development default).",
-                hint="Set SECRET_KEY to a long random value, the same for every web and "
-                'Celery process: python3 -c "import secrets; print(secrets.token_urlsafe(64))"',
+                _(
+                    "SECRET_KEY is not set in the environment (the one in DATA_DIR/.secret is a "
+                    "development default)."
+                ),
+                hint=_(
+                    "Set SECRET_KEY to a long random value, the same for every web and "
+                    'Celery process: python3 -c "import secrets; print(secrets.token_urlsafe(64))"'
+                ),
                 id="alumni_cms.E006",
             )
         )
     if (urlsplit(settings.SITE_URL).hostname or "") in LOCAL_HOSTS:
         errors.append(
             Error(
-                f"SITE_URL is {settings.SITE_URL!r}: links in emails and WeChat articles "
-                "would point to this machine.",
-                hint="Set SITE_URL to the site's public address, e.g. "
-                "https://alumni.example.edu.cn",
+                _(
+                    "SITE_URL is %(url)r: links in emails and WeChat articles would point to "
+                    "this machine."
+                )
+                % {"url": settings.SITE_URL},
+                hint=_(
+                    "Set SITE_URL to the site's public address, e.g. https://alumni.example.edu.cn"
+                ),
                 id="alumni_cms.E007",
             )
         )
     if settings.SECURE_PROXY_SSL_HEADER and not settings.STATS_CLIENT_IP_HEADER:
         errors.append(
             Error(
-                "BEHIND_TLS_PROXY is on but STATS_CLIENT_IP_HEADER is empty: every visitor "
-                "would have the proxy's address, so one person's failed logins or sign-ups "
-                "would lock everyone out.",
-                hint="Set STATS_CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR (deploy/nginx sends it).",
+                _(
+                    "BEHIND_TLS_PROXY is on but STATS_CLIENT_IP_HEADER is empty: every visitor "
+                    "would have the proxy's address, so one person's failed logins or sign-ups "
+                    "would lock everyone out."
+                ),
+                hint=_("Set STATS_CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR (deploy/nginx sends it)."),
                 id="alumni_cms.E008",
             )
         )
@@ -130,38 +150,49 @@ def per_host_defaults_check(app_configs=None, **kwargs) -> list[Warning]:
     if backend.endswith(("FileBasedCache", "LocMemCache", "DummyCache")):
         warnings.append(
             Warning(
-                "The cache is kept on this host only (CACHE_URL is a file or memory cache).",
-                hint="Set CACHE_URL=redis://host:6379/1, shared by every web host and worker: "
-                "the WeChat access token, rate limits, page versions and heartbeats live there.",
+                _("The cache is kept on this host only (CACHE_URL is a file or memory cache)."),
+                hint=_(
+                    "Set CACHE_URL=redis://host:6379/1, shared by every web host and worker: the "
+                    "WeChat access token, rate limits, page versions and heartbeats live there."
+                ),
                 id="alumni_cms.W001",
             )
         )
     if settings.CELERY_BROKER_URL.startswith(("filesystem://", "memory://")):
         warnings.append(
             Warning(
-                "Celery's broker is a folder of this host (CELERY_BROKER_URL=filesystem://).",
-                hint="Set CELERY_BROKER_URL=redis://host:6379/2 or amqp://user:pass@host:5672//: "
-                "tasks sent by another host would never reach this host's worker.",
+                _("Celery's broker is a folder of this host (CELERY_BROKER_URL=filesystem://)."),
+                hint=_(
+                    "Set CELERY_BROKER_URL=redis://host:6379/2 or amqp://user:pass@host:5672//: "
+                    "tasks sent by another host would never reach this host's worker."
+                ),
                 id="alumni_cms.W002",
             )
         )
     if any(db["ENGINE"].endswith("sqlite3") for db in settings.DATABASES.values()):
         warnings.append(
             Warning(
-                "The database is an SQLite file on this host (DATABASE_URL).",
-                hint="Set DATABASE_URL=postgres://user:pass@host:5432/name: one database for "
-                "every web host and worker, with row locks the workflow relies on.",
+                _("The database is an SQLite file on this host (DATABASE_URL)."),
+                hint=_(
+                    "Set DATABASE_URL=postgres://user:pass@host:5432/name: one database for "
+                    "every web host and worker, with row locks the workflow relies on."
+                ),
                 id="alumni_cms.W003",
             )
         )
     if settings.MEDIA_ROOT_SHARED is None:
         warnings.append(
             Warning(
-                f"Nothing says whether MEDIA_ROOT ({settings.MEDIA_ROOT}) is shared: uploads on "
-                "one host's disk are missing on the others.",
-                hint="Set MEDIA_ROOT_SHARED=true once MEDIA_ROOT is on storage every web host "
-                "and worker mounts (NFS, a shared volume), or MEDIA_ROOT_SHARED=false on a "
-                "one-host deployment.",
+                _(
+                    "Nothing says whether MEDIA_ROOT (%(folder)s) is shared: uploads on one "
+                    "host's disk are missing on the others."
+                )
+                % {"folder": settings.MEDIA_ROOT},
+                hint=_(
+                    "Set MEDIA_ROOT_SHARED=true once MEDIA_ROOT is on storage every web host "
+                    "and worker mounts (NFS, a shared volume), or MEDIA_ROOT_SHARED=false on a "
+                    "one-host deployment."
+                ),
                 id="alumni_cms.W004",
             )
         )

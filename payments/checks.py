@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.utils.translation import gettext as _
 
 from .constants import EMULATOR_API_V3_KEY, EMULATOR_MCHID, EMULATOR_SERIAL_NO
 
@@ -41,10 +42,14 @@ def wechatpay_settings_check(app_configs=None, **kwargs) -> list[Error]:
     if settings.WECHATPAY_EMULATOR or _emulator_address(settings.WECHATPAY_BASE_URL):
         errors.append(
             Error(
-                "The bundled WeChat Pay emulator is on (WECHATPAY_EMULATOR, or "
-                "WECHATPAY_BASE_URL is its address) while DEBUG is off: no gift is real.",
-                hint="Set WECHATPAY_EMULATOR=false and the merchant's WECHATPAY_* values "
-                "(README, 'Online giving').",
+                _(
+                    "The bundled WeChat Pay emulator is on (WECHATPAY_EMULATOR, or "
+                    "WECHATPAY_BASE_URL is its address) while DEBUG is off: no gift is real."
+                ),
+                hint=_(
+                    "Set WECHATPAY_EMULATOR=false and the merchant's WECHATPAY_* values "
+                    "(README, 'Online giving')."
+                ),
                 id="payments.E001",
             )
         )
@@ -56,16 +61,17 @@ def wechatpay_settings_check(app_configs=None, **kwargs) -> list[Error]:
         if not value or value in public_values or PLACEHOLDER in value:
             errors.append(
                 Error(
-                    f"{name} is empty, the emulator's or a placeholder.",
-                    hint=f"Set {name} from the merchant platform (pay.weixin.qq.com).",
+                    _("%(name)s is empty, the emulator's or a placeholder.") % {"name": name},
+                    hint=_("Set %(name)s from the merchant platform (pay.weixin.qq.com).")
+                    % {"name": name},
                     id=f"payments.E00{number}",
                 )
             )
     if len(settings.WECHATPAY_API_V3_KEY.encode()) != 32:
         errors.append(
             Error(
-                "WECHATPAY_API_V3_KEY is not 32 bytes.",
-                hint="Copy the APIv3 key from the merchant platform (账户中心 → API安全).",
+                _("WECHATPAY_API_V3_KEY is not 32 bytes."),
+                hint=_("Copy the APIv3 key from the merchant platform (账户中心 → API安全)."),
                 id="payments.E004",
             )
         )
@@ -73,8 +79,8 @@ def wechatpay_settings_check(app_configs=None, **kwargs) -> list[Error]:
     if not serial or serial in public_values:
         errors.append(
             Error(
-                "WECHATPAY_SERIAL_NO is empty or the emulator's.",
-                hint="Set the serial number of the merchant API certificate.",
+                _("WECHATPAY_SERIAL_NO is empty or the emulator's."),
+                hint=_("Set the serial number of the merchant API certificate."),
                 id="payments.E005",
             )
         )
@@ -85,17 +91,22 @@ def wechatpay_settings_check(app_configs=None, **kwargs) -> list[Error]:
         if not path or _in_emulator_keys(path) or not Path(path).is_file():
             errors.append(
                 Error(
-                    f"{name} is empty, not a file, or one of the emulator's generated keys.",
-                    hint=f"Point {name} at the merchant's key file (readable by the site only).",
+                    _("%(name)s is empty, not a file, or one of the emulator's generated keys.")
+                    % {"name": name},
+                    hint=_("Point %(name)s at the merchant's key file (readable by the site only).")
+                    % {"name": name},
                     id=f"payments.E00{number}",
                 )
             )
     if urlsplit(settings.WECHATPAY_NOTIFY_URL).scheme != "https":
         errors.append(
             Error(
-                f"WECHATPAY_NOTIFY_URL is {settings.WECHATPAY_NOTIFY_URL!r}: WeChat Pay posts "
-                "notifications to https addresses only.",
-                hint="Set SITE_URL (or WECHATPAY_NOTIFY_URL) to the site's https address.",
+                _(
+                    "WECHATPAY_NOTIFY_URL is %(url)r: WeChat Pay posts notifications to https "
+                    "addresses only."
+                )
+                % {"url": settings.WECHATPAY_NOTIFY_URL},
+                hint=_("Set SITE_URL (or WECHATPAY_NOTIFY_URL) to the site's https address."),
                 id="payments.E008",
             )
         )

@@ -180,8 +180,8 @@ def test_the_status_command_exits_1_for_an_overdue_sync(installed_long_ago):
     out = StringIO()
     with pytest.raises(CommandError):
         call_command("status", stdout=out)
-    assert "follower_sync: overdue" in out.getvalue()
-    assert "datacube_sync: ok" in out.getvalue()
+    assert "粉丝同步：逾期未完成" in out.getvalue()
+    assert "阅读统计同步：正常" in out.getvalue()
 
 
 def test_the_status_command_reports_overdue_syncs_in_json(installed_long_ago):

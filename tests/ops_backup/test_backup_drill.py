@@ -123,7 +123,7 @@ def test_restore_refuses_a_media_folder_that_is_not_empty(tmp_path, office_data,
     media.mkdir()
     (media / "keep.jpg").write_bytes(b"precious")
 
-    with pytest.raises(BackupError, match="not empty"):
+    with pytest.raises(BackupError, match="媒体文件夹 .* 不是空的"):
         backup_restore(folder=folder, db=restored_db, media_root=media)
 
     assert (media / "keep.jpg").read_bytes() == b"precious"
@@ -136,7 +136,7 @@ def test_restore_refuses_a_database_that_has_tables(tmp_path, office_data, resto
     backup_restore(folder=folder, db=restored_db, media_root=tmp_path / "first-media")
     Gift.objects.using("restored").update(donor_name="改过")
 
-    with pytest.raises(BackupError, match="already has tables"):
+    with pytest.raises(BackupError, match="中已有数据表"):
         backup_restore(folder=folder, db=restored_db, media_root=tmp_path / "second-media")
 
     assert Gift.objects.using("restored").get().donor_name == "改过"
@@ -164,7 +164,7 @@ def test_restore_refuses_a_backup_whose_file_changed(tmp_path, office_data, rest
         archive.seek(40)
         archive.write(b"\x00\x01\x02")
 
-    with pytest.raises(BackupError, match="does not match the manifest"):
+    with pytest.raises(BackupError, match="与清单（manifest）不符"):
         backup_restore(folder=folder, db=restored_db, media_root=tmp_path / "restored-media")
 
     assert not (tmp_path / "restored-media").exists()
@@ -222,8 +222,43 @@ def test_restore_command_refusal_is_a_clear_message(tmp_path, office_data, resto
     media.mkdir()
     (media / "keep.jpg").write_bytes(b"precious")
 
-    with pytest.raises(CommandError, match="恢复失败.*not empty"):
+    with pytest.raises(CommandError, match="恢复失败：媒体文件夹 .* 不是空的"):
         call_command("restore", str(folder), database_url=_url(restored_db), media_root=str(media))
+
+
+def test_restore_command_refusing_an_archive_entry_says_so_in_chinese(
+    tmp_path, office_data, restored_db
+):
+    import io
+    import json
+    import tarfile
+
+    from django.core.management import CommandError
+
+    from alumni_cms.backup import _file_facts
+
+    folder = backup_create(
+        target=tmp_path / "backups", db=connection.settings_dict, media_root=settings.MEDIA_ROOT
+    )
+    with tarfile.open(folder / "media.tar.gz", "w:gz") as tar:
+        entry = tarfile.TarInfo("../escaped.txt")
+        entry.size = 4
+        tar.addfile(entry, io.BytesIO(b"evil"))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["media.tar.gz"] = _file_facts(folder / "media.tar.gz")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+    with pytest.raises(
+        CommandError, match="^恢复失败：媒体归档中有不予解压的条目.*媒体文件夹保持原样$"
+    ):
+        call_command(
+            "restore",
+            str(folder),
+            database_url=_url(restored_db),
+            media_root=str(tmp_path / "restored-media"),
+        )
+
+    assert not (tmp_path / "escaped.txt").exists()
 
 
 def _url(db: dict) -> str:

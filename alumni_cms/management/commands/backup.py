@@ -16,16 +16,20 @@ from alumni_cms.backup import BackupError, backup_create
 
 
 class Command(BaseCommand):
-    help = (
-        "Back up the database (pg_dump's custom format, or SQLite's online backup) and the "
-        "media folder (tar.gz) with a manifest of checksums into a new folder under --to."
-    )
     requires_system_checks = []
 
+    # Translated when the parser is made (argparse takes no lazy string).
+    @property
+    def help(self):
+        return _(
+            "Back up the database (pg_dump's custom format, or SQLite's online backup) and the "
+            "media folder (tar.gz) with a manifest of checksums into a new folder under --to."
+        )
+
     def add_arguments(self, parser):
-        parser.add_argument("--to", required=True, help="folder that receives the backup")
+        parser.add_argument("--to", required=True, help=_("folder that receives the backup"))
         parser.add_argument(
-            "--keep", type=int, default=0, help="then delete all but the newest N backups there"
+            "--keep", type=int, default=0, help=_("then delete all but the newest N backups there")
         )
 
     def handle(self, *args, to, keep=0, **options):

@@ -20,26 +20,29 @@ POLL_SECONDS = 0.25
 
 
 class Command(BaseCommand):
-    help = (
-        "Check that Celery works: by default that the scheduler's heartbeat, run by a worker, is "
-        "recent; --ping sends a task and waits for a worker to finish it; --next waits for the "
-        "scheduler's next heartbeat. Exits with 1 when the answer is no."
-    )
+    # Translated when the parser is made (argparse takes no lazy string).
+    @property
+    def help(self):
+        return _(
+            "Check that Celery works: by default that the scheduler's heartbeat, run by a worker, "
+            "is recent; --ping sends a task and waits for a worker to finish it; --next waits for "
+            "the scheduler's next heartbeat. Exits with 1 when the answer is no."
+        )
 
     def add_arguments(self, parser):
         mode = parser.add_mutually_exclusive_group()
-        mode.add_argument("--ping", action="store_true", help="send a task and wait for it")
+        mode.add_argument("--ping", action="store_true", help=_("send a task and wait for it"))
         mode.add_argument(
-            "--next", action="store_true", help="wait for the next scheduled heartbeat"
+            "--next", action="store_true", help=_("wait for the next scheduled heartbeat")
         )
         parser.add_argument(
-            "--timeout", type=float, default=30.0, help="seconds to wait (--ping, --next)"
+            "--timeout", type=float, default=30.0, help=_("seconds to wait (--ping, --next)")
         )
         parser.add_argument(
             "--max-age",
             type=float,
             default=None,
-            help="seconds the last heartbeat may be old (default: 3 scheduler intervals)",
+            help=_("seconds the last heartbeat may be old (default: 3 scheduler intervals)"),
         )
 
     def handle(self, *args, ping=False, next=False, timeout=30.0, max_age=None, **options):

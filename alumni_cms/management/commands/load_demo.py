@@ -7,11 +7,14 @@ from alumni_cms.demo.loader import DemoRefusedError, demo_load
 
 
 class Command(BaseCommand):
-    help = (
-        "Load the demo users and content. Safe to run again: it only adds what is missing and "
-        "never changes what is there (python3 dev.py run calls it on every start). "
-        "Refused when DEBUG is off."
-    )
+    # Translated when the parser is made (argparse takes no lazy string).
+    @property
+    def help(self):
+        return _(
+            "Load the demo users and content. Safe to run again: it only adds what is missing "
+            "and never changes what is there (python3 dev.py run calls it on every start). "
+            "Refused when DEBUG is off."
+        )
 
     def handle(self, *args, **options):
         try:

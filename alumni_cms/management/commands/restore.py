@@ -6,6 +6,7 @@ manage.py restore /var/backups/alumni-cms/alumni-cms-20261202-031700
     replaces what is there.
 """
 
+import tarfile
 from pathlib import Path
 
 import environ
@@ -18,22 +19,28 @@ from alumni_cms.backup import BackupError, backup_restore
 
 
 class Command(BaseCommand):
-    help = (
-        "Restore a backup folder made by `manage.py backup` into an empty database and media "
-        "folder (by default those of the settings), after checking its checksums."
-    )
     requires_system_checks = []
 
-    def add_arguments(self, parser):
-        parser.add_argument("folder", help="the backup's folder (alumni-cms-<time>)")
-        parser.add_argument(
-            "--database-url", default="", help="restore into this database, not DATABASE_URL's"
+    # Translated when the parser is made (argparse takes no lazy string).
+    @property
+    def help(self):
+        return _(
+            "Restore a backup folder made by `manage.py backup` into an empty database and media "
+            "folder (by default those of the settings), after checking its checksums."
         )
-        parser.add_argument("--media-root", default="", help="restore media here, not MEDIA_ROOT")
+
+    def add_arguments(self, parser):
+        parser.add_argument("folder", help=_("the backup's folder (alumni-cms-<time>)"))
+        parser.add_argument(
+            "--database-url", default="", help=_("restore into this database, not DATABASE_URL's")
+        )
+        parser.add_argument(
+            "--media-root", default="", help=_("restore media here, not MEDIA_ROOT")
+        )
         parser.add_argument(
             "--replace",
             action="store_true",
-            help="replace the tables and media files that are there (else refuse)",
+            help=_("replace the tables and media files that are there (else refuse)"),
         )
 
     def handle(self, *args, folder, database_url="", media_root="", replace=False, **options):
@@ -56,6 +63,17 @@ class Command(BaseCommand):
             )
         except (BackupError, OSError) as exc:
             raise CommandError(_("Restore failed: %(error)s") % {"error": exc}) from exc
+        except tarfile.TarError as exc:  # the "data" filter's refusals (paths, links) among them
+            raise CommandError(
+                _("Restore failed: %(error)s")
+                % {
+                    "error": _(
+                        "the media archive holds an entry that is not extracted (%(why)s); the "
+                        "database is restored, the media folder is left as it was"
+                    )
+                    % {"why": exc}
+                }
+            ) from exc
         self.stdout.write(
             _(
                 "Restored the backup of %(time)s (version %(version)s): the database and "

@@ -2,12 +2,16 @@ import contextlib
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from payments_emulator import PayEmulatorConfig, PayEmulatorServer
 
 
 class Command(BaseCommand):
-    help = "Run the WeChat Pay API v3 emulator (development only; see payments/README.md)."
+    # Translated when the parser is made (argparse takes no lazy string).
+    @property
+    def help(self):
+        return _("Run the WeChat Pay API v3 emulator (development only; see payments/README.md).")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=settings.WECHATPAY_EMULATOR_HOST)
@@ -16,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--state-file",
             default=str(settings.WECHATPAY_EMULATOR_STATE_FILE),
-            help="JSON file the orders are kept in across restarts ('' for memory only).",
+            help=_("JSON file the orders are kept in across restarts ('' for memory only)."),
         )
 
     def handle(self, *args, **options):
@@ -34,8 +38,15 @@ class Command(BaseCommand):
             state_file=options["state_file"] or None,
         )
         self.stdout.write(
-            f"WeChat Pay emulator on {server.url} (merchant {config.mchid}), "
-            f"keys in {options['key_dir']}, orders in {options['state_file'] or 'memory'}"
+            _("WeChat Pay emulator on %(url)s (merchant %(mchid)s), keys in %(keys)s, %(orders)s")
+            % {
+                "url": server.url,
+                "mchid": config.mchid,
+                "keys": options["key_dir"],
+                "orders": _("orders in %(file)s") % {"file": options["state_file"]}
+                if options["state_file"]
+                else _("orders in memory only"),
+            }
         )
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()

@@ -7,10 +7,13 @@ from search.services import search_reindex
 
 
 class Command(BaseCommand):
-    help = (
-        "Rebuild the public search index from the published items. Publishing, withdrawing "
-        "and editing keep it current; run this after loading items in bulk (bulk_create, SQL)."
-    )
+    # Translated when the parser is made (argparse takes no lazy string).
+    @property
+    def help(self):
+        return _(
+            "Rebuild the public search index from the published items. Publishing, withdrawing "
+            "and editing keep it current; run this after loading items in bulk (bulk_create, SQL)."
+        )
 
     def handle(self, *args, **options):
         count = search_reindex()

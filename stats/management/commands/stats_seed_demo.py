@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from editorial.models import State
 from stats.models import DailyViews, WeChatArticleStat, WeChatReadSource
@@ -21,10 +22,17 @@ from stats.services import wechat_stats_store
 
 
 class Command(BaseCommand):
-    help = "Invent a year of page views and WeChat reads for the published items (demo only)."
+    # Translated when the parser is made (argparse takes no lazy string).
+    @property
+    def help(self):
+        return _(
+            "Invent a year of page views and WeChat reads for the published items (demo only)."
+        )
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=365)
+        parser.add_argument(
+            "--days", type=int, default=365, help=_("days back from today to invent")
+        )
 
     def handle(self, *args, days: int, **options):
         today = timezone.localdate()
@@ -77,4 +85,7 @@ class Command(BaseCommand):
                     ],
                     day=day,
                 )
-        self.stdout.write(f"{len(rows)} daily view counters, {wechat} WeChat rows invented.")
+        self.stdout.write(
+            _("%(views)d daily view counters, %(wechat)d WeChat rows invented.")
+            % {"views": len(rows), "wechat": wechat}
+        )

@@ -2,6 +2,7 @@ import contextlib
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from wechat_emulator import EmulatorConfig, EmulatorServer
 
@@ -20,7 +21,10 @@ def config_from_settings(**overrides) -> EmulatorConfig:
 
 
 class Command(BaseCommand):
-    help = "Run the WeChat API emulator (development only; see wechat_emulator/)."
+    # Translated when the parser is made (argparse takes no lazy string).
+    @property
+    def help(self):
+        return _("Run the WeChat API emulator (development only; see wechat_emulator/).")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=settings.WECHAT_EMULATOR_HOST)
@@ -28,12 +32,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--state-file",
             default=settings.WECHAT_EMULATOR_STATE_FILE,
-            help="JSON file the state is kept in across restarts ('' for memory only).",
+            help=_("JSON file the state is kept in across restarts ('' for memory only)."),
         )
         parser.add_argument(
             "--callback-url",
             default=settings.WECHAT_EMULATOR_CALLBACK_URL,
-            help="Where events are pushed ('' for nowhere).",
+            help=_("Where events are pushed ('' for nowhere)."),
         )
         parser.add_argument("--followers", type=int, default=settings.WECHAT_EMULATOR_FOLLOWERS)
 
@@ -48,8 +52,16 @@ class Command(BaseCommand):
             state_file=options["state_file"] or None,
         )
         self.stdout.write(
-            f"WeChat emulator on {server.url} ({config.account_type}, "
-            f"{config.follower_count} followers), callbacks to {config.callback_url or '—'}"
+            _(
+                "WeChat emulator on %(url)s (%(type)s, %(followers)d followers), "
+                "callbacks to %(callback)s"
+            )
+            % {
+                "url": server.url,
+                "type": config.account_type,
+                "followers": config.follower_count,
+                "callback": config.callback_url or "—",
+            }
         )
         with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()

@@ -16,7 +16,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -125,7 +125,11 @@ def order_create(
         next_query_at=timezone.now() + settings.WECHATPAY_QUERY_AFTER,
     )
     gateway = gateway or WeChatPayGateway()
-    description = _truncate(f"{settings.SITE_NAME}-{donation.project.title}", 40)
+    # What the payer's WeChat Pay sheet and the trade bill show: the site's name as its pages show
+    # it (SITE_NAME unset: 校友会, in the site's language whatever the donor's), then the project.
+    with translation.override(settings.LANGUAGE_CODE):
+        site_name = settings.SITE_NAME or _("Alumni Association")
+    description = _truncate(f"{site_name}-{donation.project.title}", 40)
     expire = order.created_at + settings.WECHATPAY_ORDER_TTL
     try:
         if openid:

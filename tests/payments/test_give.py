@@ -183,3 +183,22 @@ def test_orders_from_one_address_are_limited(client, pay_emulator, project, sett
     assert refused.status_code == 429
     assert "10 分钟" in refused.content.decode()
     assert OnlineOrder.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("site_name", "language", "expected"),
+    [
+        ("", "en", "校友会-图书馆修缮"),
+        ("青澜大学校友会", "zh-hans", "青澜大学校友会-图书馆修缮"),
+    ],
+)
+def test_the_order_names_the_site_then_the_project_on_wechat_pay(
+    client, settings, pay_emulator, project, site_name, language, expected
+):
+    """SITE_NAME is empty by default (the pages say 校友会): the payer's WeChat Pay sheet said
+    "-图书馆修缮". In the site's language, also for a donor reading the site in English."""
+    settings.SITE_NAME = site_name
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    _give(client, project)
+    order = OnlineOrder.objects.get()
+    assert pay_emulator.state.snapshot()["orders"][order.out_trade_no]["description"] == expected

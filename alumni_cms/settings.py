@@ -138,7 +138,10 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A web process, a worker and the scheduler share one file: wait for locks, don't fail.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # IMMEDIATE: a transaction takes the write lock when it begins. Begun deferred, one that reads
+    # and then writes (every select_for_update() and save) while another process holds the write
+    # lock fails at once with "database is locked" (SQLite's deadlock rule skips the timeout).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 # Each web or Celery process keeps its connection between requests for this long (seconds; 0:
 # a new one per request). Opening a PostgreSQL connection starts a server process, which costs
 # more than any page's queries; a connection that went bad is replaced before it is used.

@@ -46,6 +46,9 @@ SESSION_STATE = "audience_oauth_state"
 SESSION_NEXT = "audience_next"
 SESSION_CANDIDATES = "audience_candidates"
 SESSION_CODE_SENT = "audience_code_sent"
+# Where identify() was asked to go (e.g. a survey) while the reader still had to bind: the code
+# page goes there once the record is bound, as the survey page promises.
+SESSION_AFTER_BIND = "audience_after_bind"
 
 
 def _follower(request: HttpRequest) -> Follower | None:
@@ -116,6 +119,7 @@ def identify(request: HttpRequest):
         next_url = reverse("audience:me")
     alumnus = request.follower.alumnus
     if alumnus is None or alumnus.deleted_at is not None:
+        request.session[SESSION_AFTER_BIND] = next_url
         return redirect("audience:bind")
     return redirect(next_url)
 
@@ -239,6 +243,10 @@ def code(request: HttpRequest):
         else:
             request.session.pop(SESSION_CANDIDATES, None)
             request.session.pop(SESSION_CODE_SENT, None)
+            after = request.session.pop(SESSION_AFTER_BIND, "")
+            if after and url_has_allowed_host_and_scheme(after, allowed_hosts={request.get_host()}):
+                # e.g. the survey, now open to the reader (it shows no messages: none is added)
+                return redirect(after)
             messages.success(request, gettext("Your record is now linked to your WeChat account."))
             return redirect("audience:profile")
     return render(

@@ -255,3 +255,33 @@ def test_record_lookups_per_follower_are_limited(client, emulator, alumnus, sett
     page = response.content.decode()
     assert "查询过于频繁" in page
     assert "138****8000" not in page
+
+
+def test_a_reader_who_came_to_answer_a_survey_goes_back_to_it_once_bound(client, emulator, alumnus):
+    """The survey page promises to bring the reader back after binding; the code page went to
+    the profile instead, and the reader had to find the survey again."""
+    survey_url = "/surveys/7/"
+    sign_in_through_wechat(client, emulator)
+    assert client.get(reverse("audience:identify"), {"next": survey_url})["Location"] == (
+        reverse("audience:bind")
+    )
+    ask_for_code(client)
+
+    response = client.post(reverse("audience:code"), {"code": mailed_code()})
+
+    assert response["Location"] == survey_url
+    assert "audience_after_bind" not in client.session
+
+
+def test_the_way_back_after_binding_stays_on_this_site(client, emulator, alumnus):
+    sign_in_through_wechat(client, emulator)
+    client.get(reverse("audience:identify"), {"next": "https://evil.example/phish"})
+    session = client.session
+    assert session["audience_after_bind"] == reverse("audience:me")  # identify's own check
+    session["audience_after_bind"] = "https://evil.example/phish"  # and the code page's
+    session.save()
+    ask_for_code(client)
+
+    response = client.post(reverse("audience:code"), {"code": mailed_code()})
+
+    assert response["Location"] == reverse("audience:profile")

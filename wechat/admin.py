@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.names import display_name
 from core.queueing import unqueued
 from editorial.errors import EditorialError
 from editorial.publishing import item_by_key, item_preflight
@@ -168,13 +169,13 @@ class PushAdmin(admin.ModelAdmin):
         "send_at",
         "state_badge",
         "counts",
-        "created_by",
+        "author",
     )
     list_filter = ("state", "mode")
     list_select_related = ("created_by",)
     search_fields = ("title", "msg_id", "publish_id")
     date_hierarchy = "created_at"
-    wechat_fields = ("status", "approved_by", "approved_at", "sent_at", "finished_at")
+    wechat_fields = ("status", "approver", "approved_at", "sent_at", "finished_at")
     # WeChat's ids, for whoever traces a push with WeChat: folded away (a <details>).
     technical_fields = (
         "draft_media_id",
@@ -187,6 +188,15 @@ class PushAdmin(admin.ModelAdmin):
     )
 
     # List
+
+    # People by their names, as the progress log and the header name them (not the login).
+    @admin.display(description=_("created by"), ordering="created_by")
+    def author(self, obj):
+        return display_name(obj.created_by) or "—"
+
+    @admin.display(description=_("approved by"))
+    def approver(self, obj):
+        return display_name(obj.approved_by) or "—"
 
     @admin.display(description=_("state"), ordering="state")
     def state_badge(self, obj):

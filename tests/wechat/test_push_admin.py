@@ -336,3 +336,29 @@ def test_technical_ids_are_folded_under_technical_details_with_chinese_labels(
     ]:
         assert label in technical and value in technical
         assert page.count(value) == 1  # shown only there, folded
+
+
+def test_list_and_page_name_the_author_and_approver_as_people_read_them(
+    client, push_editor, push_reviewer, emulator
+):
+    """They showed the logins (editor, reviewer) where the progress log beside them and the
+    header say 林晓舟 and 顾明澜."""
+    type(push_editor).objects.filter(pk=push_editor.pk).update(first_name="晓舟", last_name="林")
+    type(push_reviewer).objects.filter(pk=push_reviewer.pk).update(
+        first_name="明澜", last_name="顾"
+    )
+    push_editor.refresh_from_db()
+    push_reviewer.refresh_from_db()
+    push = approved_push(
+        [PushableArticleFactory(title="化学系校友返校日")],
+        editor=push_editor,
+        reviewer=push_reviewer,
+    )
+    client.force_login(push_reviewer)
+
+    listing = client.get(CHANGELIST).content.decode()
+    author = re.search(r'<td class="field-author">(.*?)</td>', listing, re.S).group(1)
+    assert author == "林晓舟"
+    page = client.get(_change(push)).content.decode()
+    approver = re.search(r"批准人.*?<div class=\"readonly\">(.*?)</div>", page, re.S).group(1)
+    assert approver.strip() == "顾明澜"

@@ -51,6 +51,10 @@ class _Handler(EmulatorHandler):
             self._json(status, answer, signed=False)
         elif url.path.startswith("/pay/"):
             self._pay_page(method, url.path.removeprefix("/pay/"), query)
+        elif url.path == "/favicon.ico":
+            # The browser asks for it on the payer's page: no icon, rather than an API's 401
+            # (a console error on every payment).
+            self._raw(204, b"", "image/x-icon")
         elif url.path == "/v3/billdownload/file":
             content = state.bill_file(query.get("token", ""))
             if content is None:

@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 import pytest
+import requests
 
 from audience.views import SESSION_OPENID
 from editorial.models import State
@@ -202,3 +203,15 @@ def test_the_order_names_the_site_then_the_project_on_wechat_pay(
     _give(client, project)
     order = OnlineOrder.objects.get()
     assert pay_emulator.state.snapshot()["orders"][order.out_trade_no]["description"] == expected
+
+
+def test_the_emulators_payment_page_answers_the_browsers_icon_request(
+    client, pay_emulator, project
+):
+    """Chromium asks the payer's page's server for /favicon.ico: the emulator answered with
+    the API's 401, a console error on every payment in development."""
+    response = _give(client, project)
+    page = client.get(response["Location"]).content.decode()
+    assert f"{pay_emulator.url}/pay/" in page
+    icon = requests.get(f"{pay_emulator.url}/favicon.ico", timeout=5)
+    assert (icon.status_code, icon.content) == (204, b"")

@@ -15,3 +15,10 @@ class EditorialConfig(AppConfig):
         # Sent once per app after migrate and after a test flush; each app's permissions exist
         # by the time its own signal is sent, so the last one completes the roles.
         post_migrate.connect(roles_sync_after_migrate, dispatch_uid="editorial.roles")
+
+        from django.contrib import admin
+
+        from .admin_login import AdminLoginForm
+
+        # A liaison who tries the admin is told to use the liaison portal (admin_login.py).
+        admin.site.login_form = AdminLoginForm

@@ -41,7 +41,7 @@ class OnlineOrderAdmin(ReadOnlyAdmin):
         "out_trade_no",
         "project",
         "amount_yuan",
-        "shown_name",
+        "donor",
         "trade_type",
         "state",
         "paid_at",
@@ -57,6 +57,10 @@ class OnlineOrderAdmin(ReadOnlyAdmin):
     @admin.display(description=_("amount (yuan)"), ordering="amount_fen")
     def amount_yuan(self, obj):
         return yuan(obj.amount)
+
+    @admin.display(description=_("Donor"))
+    def donor(self, obj):
+        return obj.shown_name
 
     def get_urls(self):
         report = self.admin_site.admin_view(self.report_view)

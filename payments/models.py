@@ -67,9 +67,9 @@ class OnlineOrder(models.Model):
         verbose_name=_("gift"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
-    next_query_at = models.DateTimeField(null=True, blank=True)
-    query_count = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
+    next_query_at = models.DateTimeField(_("next query at WeChat Pay"), null=True, blank=True)
+    query_count = models.PositiveIntegerField(_("queries at WeChat Pay"), default=0)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("online order")

@@ -2,6 +2,7 @@
 """Build the zh-hans catalogue from the translation tables in locale/src/*.tsv.
 
     python scripts/i18n.py          # write locale/zh_Hans/LC_MESSAGES/django.po and .mo
+                                    # (and djangojs.po/.mo from locale/src/js/*.tsv)
     python scripts/i18n.py --check  # also list msgids in the code that no table translates
 
 Each table line is `English msgid<TAB>中文`, or `singular<TAB>plural<TAB>中文` for a plural.
@@ -28,9 +29,9 @@ HEADER = (
 )
 
 
-def load_tables() -> dict:
+def load_tables(folder: Path = ROOT / "locale" / "src") -> dict:
     entries = {}
-    for path in sorted((ROOT / "locale" / "src").glob("*.tsv")):
+    for path in sorted(folder.glob("*.tsv")):
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip() or line.startswith("#"):
                 continue
@@ -52,7 +53,7 @@ def _po_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def write_po(entries: dict) -> None:
+def write_po(entries: dict, domain: str = "django") -> None:
     lines = ['msgid ""', "msgstr " + _po_quote(HEADER), ""]
     for msgid, (plural, msgstr) in sorted(entries.items()):
         lines.append("msgid " + _po_quote(msgid))
@@ -61,10 +62,10 @@ def write_po(entries: dict) -> None:
         else:
             lines += ["msgid_plural " + _po_quote(plural), "msgstr[0] " + _po_quote(msgstr)]
         lines.append("")
-    (OUT / "django.po").write_text("\n".join(lines), encoding="utf-8")
+    (OUT / f"{domain}.po").write_text("\n".join(lines), encoding="utf-8")
 
 
-def write_mo(entries: dict) -> None:
+def write_mo(entries: dict, domain: str = "django") -> None:
     """GNU .mo format, as CPython's Tools/i18n/msgfmt.py writes it."""
     catalog = {"": HEADER}
     for msgid, (plural, msgstr) in entries.items():
@@ -85,7 +86,7 @@ def write_mo(entries: dict) -> None:
         voffsets += [l2, o2 + valuestart]
     header = struct.pack("Iiiiiii", 0x950412DE, 0, len(keys), 7 * 4, 7 * 4 + len(keys) * 8, 0, 0)
     body = array.array("i", koffsets + voffsets)
-    (OUT / "django.mo").write_bytes(header + body.tobytes() + ids + strs)
+    (OUT / f"{domain}.mo").write_bytes(header + body.tobytes() + ids + strs)
 
 
 def code_msgids() -> set:
@@ -118,6 +119,14 @@ def main() -> int:
     write_po(entries)
     write_mo(entries)
     print(f"{len(entries)} translations written to {OUT.relative_to(ROOT)}")
+    # JavaScript's catalogue (the admin's jsi18n): strings of Django's own admin scripts that
+    # Django's zh_Hans lacks, e.g. SelectFilter2's help under a two-list picker. LOCALE_PATHS
+    # come before Django's own catalogues.
+    js_entries = load_tables(ROOT / "locale" / "src" / "js")
+    if js_entries:
+        write_po(js_entries, "djangojs")
+        write_mo(js_entries, "djangojs")
+        print(f"{len(js_entries)} JavaScript translations written to {OUT.relative_to(ROOT)}")
     for msgid in missing:
         print(f"untranslated: {msgid!r}")
     return 1 if missing else 0

@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import translation
@@ -12,6 +13,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import XLSX
 
 from core.admin import IsSetFilter
+from core.names import display_name
 from core.spreadsheet import (
     ColumnNamesExportForm,
     ExcelCSV,
@@ -19,6 +21,7 @@ from core.spreadsheet import (
     UnreadableFileError,
 )
 from editorial.admin import EditorialAdminMixin
+from editorial.roles import LIAISON
 
 from .models import AlumniProfile, Alumnus, Branch, Gender
 from .selectors import branch_leaderboard
@@ -30,6 +33,11 @@ LEADERBOARD_PERIODS = {
 }
 
 
+def _liaison_label(user) -> str:
+    name = display_name(user)
+    return name if name == user.get_username() else f"{name}（{user.get_username()}）"
+
+
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
     list_display = ("name", "city", "region", "contact_name", "member_count", "liaison_count")
@@ -37,6 +45,25 @@ class BranchAdmin(admin.ModelAdmin):
     search_fields = ("name", "city", "region", "contact_name")
     filter_horizontal = ("liaisons",)
     change_list_template = "admin/alumni/branch/change_list.html"
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        """The liaisons picker offers liaison accounts (and whoever is a branch's liaison
+        already), named as people read them; it listed every login, the office's own too."""
+        if db_field.name == "liaisons":
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(
+                    Q(groups__name=LIAISON)
+                    | Q(user_permissions__codename="use_liaison_portal")
+                    | Q(liaison_branches__isnull=False)
+                )
+                .distinct()
+                .order_by("last_name", "first_name", "username")
+            )
+            field = super().formfield_for_manytomany(db_field, request, **kwargs)
+            field.label_from_instance = _liaison_label
+            return field
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return (

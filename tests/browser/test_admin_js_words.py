@@ -43,3 +43,22 @@ def test_the_branch_liaisons_picker_explains_itself_in_chinese(open_page):
     picker.scroll_into_view_if_needed()
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=str(RESULTS / "branch-liaisons-picker.png"))
+
+
+def test_the_branch_liaisons_picker_offers_liaisons_by_name(open_page):
+    """It offered every login (officeadmin, editor…) by username."""
+    branch = BranchFactory(name="上海校友会")
+    LiaisonFactory(username="liaison", first_name="嘉禾", last_name="沈")
+    LiaisonFactory(username="liaison2", first_name="", last_name="")
+    page = open_page()
+    log_in_to_admin(page, OfficeAdminFactory(username="officeadmin"))
+
+    page.goto(f"/admin/alumni/branch/{branch.pk}/change/")
+    options = page.locator("#id_liaisons_from option")
+    expect(options).to_have_text(["liaison2", "沈嘉禾（liaison）"])
+    page.locator("#id_liaisons_from").select_option(label="沈嘉禾（liaison）")
+    page.get_by_role("button", name="选择选中的联络员").click()
+    expect(page.locator("#id_liaisons_to option")).to_have_text(["沈嘉禾（liaison）"])
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    assert [user.username for user in branch.liaisons.all()] == ["liaison"]

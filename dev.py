@@ -7,6 +7,7 @@
 Needs nothing but Python 3.11. Everything else comes from the environment (see README.md).
 """
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -127,13 +128,18 @@ def run() -> int:
     )
 
     def stop(*_):
+        # Each process first, as Ctrl-C in its own terminal would: Celery's main process stops
+        # its pool itself (a signal to the whole group kills the pool's processes under it,
+        # each logged as an error).
         for proc in running.values():
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+                proc.terminate()
         for proc in running.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
+        # Then whatever a process left behind in its group, or the process itself if it hung.
+        for proc in running.values():
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
 
     signal.signal(signal.SIGTERM, stop)

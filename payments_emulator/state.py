@@ -10,7 +10,6 @@ import base64
 import hashlib
 import json
 import logging
-import os
 import re
 import secrets
 import threading
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from emulator_kit import Background, write_json_atomically
 from payments.constants import (
     MERCHANT_PUBLIC_KEY_FILE,
     PLATFORM_PRIVATE_KEY_FILE,
@@ -82,7 +82,7 @@ class PayEmulatorState:
         self.base_url = ""
         self._generation = 0
         self._cancelled = threading.Event()  # set by reset(): pending deliveries stop waiting
-        self._workers: list[threading.Thread] = []
+        self.background = Background()  # notification deliveries, for settle()
         self._clear()
         if self.state_file and self.state_file.exists():
             self._load()
@@ -121,17 +121,7 @@ class PayEmulatorState:
         Call after reset() to stop the waiting ones: a delivery's POST returns once the site has
         handled it, so afterwards nothing the emulator started still writes to the site's database.
         """
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.lock:
-                busy = [w for w in self._workers if w.is_alive()]
-                self._workers = busy
-            if not busy:
-                return True
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            busy[0].join(min(remaining, 0.5))
+        return self.background.settle(timeout)
 
     def _save(self) -> None:
         """Write the orders, tokens, refunds and notification log (call with the lock held)."""
@@ -143,10 +133,7 @@ class PayEmulatorState:
             "refunds": self.refunds,
             "notifications": self.notifications,
         }
-        tmp = self.state_file.with_suffix(".tmp")
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.state_file)
+        write_json_atomically(self.state_file, data)
 
     def _load(self) -> None:
         try:
@@ -575,14 +562,9 @@ class PayEmulatorState:
         cancelled = self._cancelled
         # The copies follow one another (each delivered, with its retries, before the next), as
         # WeChat Pay's repeats do; simultaneous deliveries are the PostgreSQL tests' business.
-        thread = threading.Thread(
-            target=self._deliver_copies,
-            args=(copies, url, body, entry, delay, bad, generation, cancelled),
-            daemon=True,
+        self.background.run(
+            self._deliver_copies, copies, url, body, entry, delay, bad, generation, cancelled
         )
-        with self.lock:
-            self._workers = [w for w in self._workers if w.is_alive()] + [thread]
-        thread.start()
 
     def _deliver_copies(self, copies, url, body, entry, delay, bad, generation, cancelled) -> None:
         for _ in range(copies):

@@ -8,7 +8,6 @@ is optionally mirrored to a JSON file. The API itself is answered by one mixin p
 
 import json
 import logging
-import os
 import random
 import re
 import threading
@@ -17,6 +16,8 @@ from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from emulator_kit import Background, write_json_atomically
 
 from . import callbacks
 from .api.common import ApiError, index_of, openid_for
@@ -60,7 +61,7 @@ class EmulatorState(
         self.state_file = Path(state_file) if state_file else None
         self.lock = threading.RLock()
         self._timers: list[threading.Timer] = []
-        self._workers: list[threading.Thread] = []  # timers and callback threads, for settle()
+        self.background = Background()  # timers and callback deliveries, for settle()
         self._generation = 0
         self._clear()
         if self.state_file and self.state_file.exists():
@@ -277,10 +278,7 @@ class EmulatorState(
             "subscribe_optins": self.subscribe_optins,
             "subscribe_messages": self.subscribe_messages,
         }
-        tmp = self.state_file.with_suffix(".tmp")
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.state_file)
+        write_json_atomically(self.state_file, data)
 
     def _load(self) -> None:
         try:
@@ -330,35 +328,11 @@ class EmulatorState(
         timer = threading.Timer(max(0.0, delay), run)
         timer.daemon = True
         self._timers = [t for t in self._timers if t.is_alive()] + [timer]
-        self._track(timer)
-        timer.start()
-
-    def _background(self, fn, *args) -> None:
-        """Run `fn(*args)` in a daemon thread that settle() waits for."""
-        thread = threading.Thread(target=fn, args=args, daemon=True)
-        self._track(thread)
-        thread.start()
-
-    def _track(self, worker: threading.Thread) -> None:
-        with self.lock:
-            self._workers = [w for w in self._workers if w.is_alive()] + [worker]
+        self.background.start(timer)
 
     def settle(self, timeout: float = 10.0) -> bool:
-        """Wait until no timer is pending and no callback is being delivered; True when idle.
-
-        A callback's POST returns once the site has handled it, so after settle() nothing the
-        emulator started still writes to the site's database (tests flush it next).
-        """
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.lock:
-                busy = [w for w in self._workers if w.is_alive() or not w.ident]
-            if not busy:
-                return True
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            busy[0].join(min(remaining, 0.5))
+        """Wait until no timer is pending and no callback is being delivered; True when idle."""
+        return self.background.settle(timeout)
 
     def _cancel_timers(self) -> None:
         for timer in self._timers:
@@ -473,7 +447,7 @@ class EmulatorState(
             event=event,
             body=callbacks.subscribe_body(event),
         )
-        self._background(self._push, xml, openid, {"event": event, "openid": openid})
+        self.background.run(self._push, xml, openid, {"event": event, "openid": openid})
 
     def _push(self, xml: str, openid: str, about: dict) -> None:
         """POST an event to the callback URL; 3 attempts in total, as WeChat makes."""

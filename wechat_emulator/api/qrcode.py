@@ -147,4 +147,4 @@ class QRCodeApi:
             body=body,
         )
         about = {"event": event, "openid": openid, "event_key": key}
-        self._background(self._push, xml, openid, about)
+        self.background.run(self._push, xml, openid, about)

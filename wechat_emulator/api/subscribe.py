@@ -83,7 +83,7 @@ class SubscribeMessageApi:
             body=f"<SubscribeMsgPopupEvent>{items}</SubscribeMsgPopupEvent>",
         )
         about = {"event": "subscribe_msg_popup_event", "openid": openid}
-        self._background(self._push, xml, openid, about)
+        self.background.run(self._push, xml, openid, about)
         return {"openid": openid, "accepted": accept}
 
     def _template_finish(self, touser: str, msgid: str, status: str) -> None:

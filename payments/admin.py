@@ -113,7 +113,19 @@ def orders_csv(orders) -> HttpResponse:
     return response
 
 
-class DiscrepancyInline(admin.TabularInline):
+class DiscrepancyAmounts:
+    """A discrepancy's two amounts in yuan, for its inline and its own admin."""
+
+    @admin.display(description=_("in the bill"))
+    def bill(self, obj):
+        return _yuan_of_fen(obj.bill_fen)
+
+    @admin.display(description=_("recorded"))
+    def recorded(self, obj):
+        return _yuan_of_fen(obj.recorded_fen)
+
+
+class DiscrepancyInline(DiscrepancyAmounts, admin.TabularInline):
     model = Discrepancy
     extra = 0
     can_delete = False
@@ -123,14 +135,6 @@ class DiscrepancyInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
-
-    @admin.display(description=_("in the bill"))
-    def bill(self, obj):
-        return _yuan_of_fen(obj.bill_fen)
-
-    @admin.display(description=_("recorded"))
-    def recorded(self, obj):
-        return _yuan_of_fen(obj.recorded_fen)
 
 
 def _yuan_of_fen(fen: int | None) -> str:
@@ -183,7 +187,7 @@ class DiscrepancyForm(forms.ModelForm):
 
 
 @admin.register(Discrepancy)
-class DiscrepancyAdmin(admin.ModelAdmin):
+class DiscrepancyAdmin(DiscrepancyAmounts, admin.ModelAdmin):
     form = DiscrepancyForm
     list_display = ("kind", "out_trade_no", "day", "resolved_at", "resolved_by")
     list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
@@ -214,14 +218,6 @@ class DiscrepancyAdmin(admin.ModelAdmin):
     @admin.display(description=_("bill date"), ordering="reconciliation__bill_date")
     def day(self, obj):
         return obj.reconciliation.bill_date
-
-    @admin.display(description=_("in the bill"))
-    def bill(self, obj):
-        return _yuan_of_fen(obj.bill_fen)
-
-    @admin.display(description=_("recorded"))
-    def recorded(self, obj):
-        return _yuan_of_fen(obj.recorded_fen)
 
     def save_model(self, request, obj, form, change):
         # Resolving is a service (note required, audit entry), never a bare save.

@@ -3,8 +3,6 @@ the day's comparison lists a payment WeChat Pay has and the site did not record;
 required, then the difference is resolved with an audit entry (screenshots
 test-results/reconciliation-*.png)."""
 
-from decimal import Decimal
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -12,10 +10,10 @@ from playwright.sync_api import expect
 from editorial.models import AuditEntry, State
 from payments.models import Discrepancy
 from payments.reconciliation import reconcile_day
-from payments.services import Donation, order_create
 from tests.browser.support import log_in_to_admin
 from tests.factories import DonationProjectFactory
 from tests.payments.conftest import pay_emulator, pay_emulator_server  # noqa: F401
+from tests.payments.support import placed_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,12 +24,7 @@ def test_the_officer_resolves_a_missing_payment_with_a_note(
     donations_officer,
 ):
     project = DonationProjectFactory(state=State.PUBLISHED, title="新图书馆建设基金")
-    order = order_create(
-        donation=Donation(
-            project=project, amount=Decimal("88.88"), donor_name="林晓舟", anonymous=False,
-            message="",
-        )
-    )  # fmt: skip
+    order = placed_order(project, "88.88")
     pay_emulator.state.pay(order.out_trade_no)  # paid at WeChat Pay, never recorded here
     run = reconcile_day(day=timezone.localdate())
     difference = run.discrepancies.get()

@@ -13,10 +13,11 @@ from donations.models import Gift
 from editorial.models import State
 from payments.models import Refund, RefundState
 from payments.refunds import refunds_resend
-from payments.services import Donation, order_create, order_query
+from payments.services import order_query
 from tests.browser.support import log_in_to_admin
 from tests.factories import DonationProjectFactory, DonationsOfficerFactory
 from tests.payments.conftest import pay_emulator, pay_emulator_server  # noqa: F401
+from tests.payments.support import placed_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,12 +28,7 @@ def test_a_refund_wechat_pay_did_not_answer_is_sent_again_once(
     donations_officer,
 ):
     project = DonationProjectFactory(state=State.PUBLISHED, title="新图书馆建设基金")
-    order = order_create(
-        donation=Donation(
-            project=project, amount=Decimal("300.00"), donor_name="林晓舟", anonymous=False,
-            message="",
-        )
-    )  # fmt: skip
+    order = placed_order(project, "300.00")
     pay_emulator.state.pay(order.out_trade_no)
     order_query(order_id=order.pk)
     second = DonationsOfficerFactory(username="officer2", first_name="二", last_name="审核")

@@ -170,9 +170,8 @@ def test_restore_refuses_a_backup_whose_file_changed(tmp_path, office_data, rest
     assert not (tmp_path / "restored-media").exists()
 
 
-def test_restore_refuses_an_archive_entry_outside_the_media_folder(
-    tmp_path, office_data, restored_db
-):
+def _backup_with_an_escaping_media_entry(tmp_path):
+    """A backup whose media archive holds ../escaped.txt, its manifest updated to match."""
     import io
     import json
     import tarfile
@@ -189,6 +188,15 @@ def test_restore_refuses_an_archive_entry_outside_the_media_folder(
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["files"]["media.tar.gz"] = _file_facts(folder / "media.tar.gz")
     (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_restore_refuses_an_archive_entry_outside_the_media_folder(
+    tmp_path, office_data, restored_db
+):
+    import tarfile
+
+    folder = _backup_with_an_escaping_media_entry(tmp_path)
 
     with pytest.raises(tarfile.OutsideDestinationError):
         backup_restore(folder=folder, db=restored_db, media_root=tmp_path / "restored-media")
@@ -229,24 +237,9 @@ def test_restore_command_refusal_is_a_clear_message(tmp_path, office_data, resto
 def test_restore_command_refusing_an_archive_entry_says_so_in_chinese(
     tmp_path, office_data, restored_db
 ):
-    import io
-    import json
-    import tarfile
-
     from django.core.management import CommandError
 
-    from alumni_cms.backup import _file_facts
-
-    folder = backup_create(
-        target=tmp_path / "backups", db=connection.settings_dict, media_root=settings.MEDIA_ROOT
-    )
-    with tarfile.open(folder / "media.tar.gz", "w:gz") as tar:
-        entry = tarfile.TarInfo("../escaped.txt")
-        entry.size = 4
-        tar.addfile(entry, io.BytesIO(b"evil"))
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["files"]["media.tar.gz"] = _file_facts(folder / "media.tar.gz")
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+    folder = _backup_with_an_escaping_media_entry(tmp_path)
 
     with pytest.raises(
         CommandError, match="^恢复失败：媒体归档中有不予解压的条目.*媒体文件夹保持原样$"

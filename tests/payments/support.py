@@ -3,12 +3,14 @@
 import json
 import secrets
 import time
+from decimal import Decimal
 
 import factory
 from factory.django import DjangoModelFactory
 
 from editorial.models import State
 from payments.models import OnlineOrder, TradeType
+from payments.services import Donation, order_create
 from tests.factories import DonationProjectFactory
 
 
@@ -21,6 +23,19 @@ class OnlineOrderFactory(DjangoModelFactory):
     amount_fen = 10000
     donor_name = "林晓舟"
     trade_type = TradeType.NATIVE
+
+
+def placed_order(project, amount: str = "88.88", donor_name: str = "林晓舟") -> OnlineOrder:
+    """An order for `amount` yuan placed through the service, as the give form places it."""
+    return order_create(
+        donation=Donation(
+            project=project,
+            amount=Decimal(amount),
+            donor_name=donor_name,
+            anonymous=False,
+            message="",
+        )
+    )
 
 
 def transaction_resource(order, settings, **changes) -> dict:

@@ -14,9 +14,10 @@ from donations.models import Gift
 from donations.selectors import donation_progress
 from editorial.models import State
 from payments.models import OnlineOrder, OrderState
-from payments.services import Donation, order_create, orders_query_late
+from payments.services import orders_query_late
 from payments.tasks import orders_query_late_task
 from tests.factories import DonationProjectFactory
+from tests.payments.support import placed_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,15 +34,7 @@ def project():
 
 
 def _order(project, amount="88.88") -> OnlineOrder:
-    return order_create(
-        donation=Donation(
-            project=project,
-            amount=Decimal(amount),
-            donor_name="顾明澜",
-            anonymous=False,
-            message="",
-        )
-    )
+    return placed_order(project, amount, donor_name="顾明澜")
 
 
 def _wait_for(condition, seconds=5.0):
